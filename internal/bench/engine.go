@@ -44,6 +44,7 @@ type Result struct {
 	P99Us       float64 `json:"p99_us"`
 	P999Us      float64 `json:"p999_us"`
 	EntersPerOp float64 `json:"enters_per_op,omitempty"`
+	RatioVsC    float64 `json:"ratio_vs_c,omitempty"` // nop: ringo ns/op over C liburing ns/op
 	Threads     int     `json:"threads"`
 	Note        string  `json:"note,omitempty"` // e.g. "fio not installed"
 }

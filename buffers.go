@@ -1,0 +1,182 @@
+package ringo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Alignment is the buffer and offset alignment O_DIRECT needs on common
+// devices (the page size; many devices accept 512, none need more).
+const Alignment = 4096
+
+// AlignedBuffer returns n bytes (rounded up to a multiple of Alignment)
+// aligned to Alignment, from an anonymous mapping outside the Go heap, for
+// O_DIRECT I/O. The memory is never moved or collected; release it with
+// FreeAligned when it is no longer used by any request.
+func AlignedBuffer(n int) ([]byte, error) {
+	if n <= 0 {
+		return nil, errors.New("ringo: AlignedBuffer: size must be positive")
+	}
+	size := (n + Alignment - 1) &^ (Alignment - 1)
+	b, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, os.NewSyscallError("mmap", err)
+	}
+	return b[:n:size], nil
+}
+
+// FreeAligned releases a buffer from AlignedBuffer.
+func FreeAligned(b []byte) error {
+	if cap(b) == 0 {
+		return nil
+	}
+	return os.NewSyscallError("munmap", unix.Munmap(b[:cap(b)]))
+}
+
+// BufferPool is a set of equal, aligned buffers registered with the
+// engine's rings as fixed buffers (IORING_REGISTER_BUFFERS), so reads and
+// writes into them skip the per-request page pinning in the kernel
+// (READ_FIXED/WRITE_FIXED). File.ReadAt and WriteAt use the fixed path
+// automatically when the buffer, or a sub-slice of one, came from the
+// pool.
+//
+// Registration pins the memory and counts against RLIMIT_MEMLOCK for
+// users without CAP_IPC_LOCK; where the limit (or anything else) refuses
+// it the pool still works, with ordinary requests: Registered says which.
+// An engine has at most one registered pool at a time.
+type BufferPool struct {
+	e          *Engine
+	mem        []byte
+	size       int
+	count      int
+	registered bool
+	free       chan int
+	closeOnce  sync.Once
+}
+
+// NewBufferPool allocates count buffers of size bytes (rounded up to
+// Alignment) and registers them with every ring of the engine.
+func (e *Engine) NewBufferPool(count, size int) (*BufferPool, error) {
+	if count <= 0 || count > 1<<14 || size <= 0 || size > 1<<30 {
+		return nil, fmt.Errorf("ringo: NewBufferPool(%d, %d): want 1..16384 buffers of 1 B..1 GiB", count, size)
+	}
+	size = (size + Alignment - 1) &^ (Alignment - 1)
+	mem, err := AlignedBuffer(count * size)
+	if err != nil {
+		return nil, err
+	}
+	p := &BufferPool{e: e, mem: mem[:cap(mem)], size: size, count: count, free: make(chan int, count)}
+	for i := range count {
+		p.free <- i
+	}
+	e.poolMu.Lock()
+	defer e.poolMu.Unlock()
+	if e.backend == BackendIOUring && e.pool.Load() == nil && memlockAllows(count*size) {
+		bufs := make([][]byte, count)
+		for i := range bufs {
+			bufs[i] = p.mem[i*size : (i+1)*size]
+		}
+		ok := true
+		for i, sh := range e.shards {
+			if err := sh.ring.RegisterBuffers(bufs); err != nil {
+				for _, s := range e.shards[:i] {
+					s.ring.UnregisterBuffers()
+				}
+				ok = false
+				break
+			}
+		}
+		if ok {
+			p.registered = true
+			e.pool.Store(p)
+		}
+	}
+	return p, nil
+}
+
+// memlockAllows reports whether n more bytes may be locked: always with
+// CAP_IPC_LOCK (seen as an infinite or large limit for root), else
+// within RLIMIT_MEMLOCK. Asking beyond it would fail with ENOMEM anyway;
+// checking first avoids the failed system calls.
+func memlockAllows(n int) bool {
+	var rl unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &rl); err != nil {
+		return false
+	}
+	if os.Geteuid() == 0 || rl.Cur == unix.RLIM_INFINITY {
+		return true
+	}
+	return uint64(n) <= rl.Cur
+}
+
+// Registered reports whether the pool's buffers are registered with the
+// kernel (fixed buffers) or used as ordinary memory.
+func (p *BufferPool) Registered() bool { return p.registered }
+
+// Size returns the size of each buffer.
+func (p *BufferPool) Size() int { return p.size }
+
+// Get returns a free buffer, waiting for one if all are in use.
+func (p *BufferPool) Get() []byte {
+	i := <-p.free
+	return p.mem[i*p.size : (i+1)*p.size : (i+1)*p.size]
+}
+
+// Put returns a buffer obtained from Get.
+func (p *BufferPool) Put(b []byte) {
+	i, ok := p.index(b)
+	if !ok {
+		panic("ringo: BufferPool.Put of a buffer not from this pool")
+	}
+	p.free <- int(i)
+}
+
+// index returns the buffer index b lies within.
+func (p *BufferPool) index(b []byte) (uint16, bool) {
+	if len(b) == 0 || len(p.mem) == 0 {
+		return 0, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.SliceData(p.mem)))
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	if start < base || start >= base+uintptr(len(p.mem)) {
+		return 0, false
+	}
+	i := (start - base) / uintptr(p.size)
+	if start+uintptr(len(b)) > base+(i+1)*uintptr(p.size) {
+		return 0, false
+	}
+	return uint16(i), true
+}
+
+// Close unregisters and frees the pool. No request may be using its
+// buffers.
+func (p *BufferPool) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		p.e.poolMu.Lock()
+		if p.e.pool.Load() == p {
+			p.e.pool.Store(nil)
+			for _, sh := range p.e.shards {
+				sh.ring.UnregisterBuffers()
+			}
+		}
+		p.e.poolMu.Unlock()
+		err = FreeAligned(p.mem)
+		p.mem = nil
+	})
+	return err
+}
+
+// fixedIndex returns the registered-buffer index p lies within.
+func (e *Engine) fixedIndex(p []byte) (uint16, bool) {
+	pool := e.pool.Load()
+	if pool == nil {
+		return 0, false
+	}
+	return pool.index(p)
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ringo-io/ringo/internal/bench"
+)
+
+// parseSize parses "4k", "1m", "1g", "512" (binary units).
+func parseSize(s string) (int64, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	t = strings.TrimSuffix(strings.TrimSuffix(t, "ib"), "b")
+	mult := int64(1)
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k':
+			mult, t = 1<<10, t[:n-1]
+		case 'm':
+			mult, t = 1<<20, t[:n-1]
+		case 'g':
+			mult, t = 1<<30, t[:n-1]
+		case 't':
+			mult, t = 1<<40, t[:n-1]
+		}
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return v * mult, nil
+}
+
+// fileEngine returns the named engine.
+func fileEngine(name string) (bench.FileEngine, error) {
+	switch name {
+	case "uring":
+		return bench.UringEngine{}, nil
+	case "uring-fixed":
+		return bench.UringEngine{Fixed: true}, nil
+	case "os":
+		return bench.OSEngine{}, nil
+	case "aio":
+		return bench.AIOEngine{}, nil
+	case "fio":
+		return bench.FioEngine{}, nil
+	case "fio-libaio":
+		return bench.FioEngine{IOEngine: "libaio"}, nil
+	case "fio-psync":
+		return bench.FioEngine{IOEngine: "psync"}, nil
+	}
+	return nil, fmt.Errorf("unknown engine %q (want uring, uring-fixed, os, aio, fio, fio-libaio, fio-psync)", name)
+}
+
+// benchDir picks a directory on a real disk for the test file: the temp
+// directory unless it is a memory filesystem, else /var/tmp.
+func benchDir() string {
+	for _, d := range []string{os.TempDir(), "/var/tmp"} {
+		var st syscall.Statfs_t
+		if syscall.Statfs(d, &st) == nil && st.Type != 0x01021994 /* tmpfs */ && st.Type != 0x858458f6 /* ramfs */ {
+			return d
+		}
+	}
+	return os.TempDir()
+}
+
+// testFile prepares the benchmark file: the user's, or a temporary one
+// (returned cleanup removes it).
+func testFile(path string, size int64) (string, func(), error) {
+	cleanup := func() {}
+	if path == "" {
+		path = filepath.Join(benchDir(), fmt.Sprintf("ringo-bench-%d.dat", os.Getpid()))
+		cleanup = func() { os.Remove(path) }
+	}
+	if err := bench.PrepareFile(path, size); err != nil {
+		cleanup()
+		return "", func() {}, badInput("%v", err)
+	}
+	return path, cleanup, nil
+}
+
+// interruptible returns a context cancelled by Ctrl-C or SIGTERM.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func cmdBenchFile(args []string) error {
+	fs := flag.NewFlagSet("bench file", flag.ContinueOnError)
+	engine := fs.String("engine", "", "one engine (same as --engines with one name)")
+	engines := fs.String("engines", "uring,os,aio,fio", "engines to compare: uring, uring-fixed, os, aio, fio, fio-libaio, fio-psync")
+	rw := fs.String("rw", "randread", "randread | randwrite | read | write | randrw")
+	mix := fs.Int("mix", 50, "randrw: percent reads")
+	bsFlag := fs.String("bs", "4k", "block size")
+	qd := fs.Int("qd", 32, "queue depth (requests in flight)")
+	sweep := fs.String("sweep-qd", "", "comma-separated queue depths to sweep, e.g. 1,4,16,64")
+	direct := fs.Bool("direct", false, "O_DIRECT")
+	warm := fs.Bool("warm", false, "keep the page cache (default: evict the file's pages first, as fio does)")
+	sizeFlag := fs.String("size", "1g", "bytes of the file to use")
+	file := fs.String("file", "", "file to use (default: a temporary file, removed afterwards)")
+	duration := fs.Duration("duration", 5*time.Second, "time per run")
+	asJSON := fs.Bool("json", false, "one JSON object per result line")
+	plot := fs.String("plot", "", "write an SVG chart of IOPS and CPU/op against queue depth")
+	if err := fs.Parse(args); err != nil {
+		return badInput("%v", err)
+	}
+	if *engine != "" {
+		*engines = *engine
+	}
+	var engs []bench.FileEngine
+	for _, name := range strings.Split(*engines, ",") {
+		e, err := fileEngine(strings.TrimSpace(name))
+		if err != nil {
+			return badInput("%v", err)
+		}
+		engs = append(engs, e)
+	}
+	bs, err := parseSize(*bsFlag)
+	if err != nil || bs > 64<<20 {
+		return badInput("--bs %q: want a size up to 64m", *bsFlag)
+	}
+	size, err := parseSize(*sizeFlag)
+	if err != nil {
+		return badInput("--size: %v", err)
+	}
+	qds := []int{*qd}
+	if *sweep != "" {
+		qds = nil
+		for _, s := range strings.Split(*sweep, ",") {
+			v, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || v < 1 || v > 1024 {
+				return badInput("--sweep-qd: bad queue depth %q (want 1..1024)", s)
+			}
+			qds = append(qds, v)
+		}
+	}
+	if *qd < 1 || *qd > 1024 {
+		return badInput("--qd %d: want 1..1024", *qd)
+	}
+	if *duration <= 0 {
+		return badInput("--duration must be positive")
+	}
+	switch *rw {
+	case "randread", "randwrite", "read", "write", "randrw":
+	default:
+		return badInput("--rw %q: want randread, randwrite, read, write or randrw", *rw)
+	}
+	if *mix < 0 || *mix > 100 {
+		return badInput("--mix %d: want 0..100", *mix)
+	}
+	if *file != "" {
+		if _, err := os.Stat(*file); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return badInput("--file: %v", err)
+		}
+	}
+	path, cleanup, err := testFile(*file, size)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if *direct {
+		if err := bench.CheckDirect(path); err != nil {
+			return badInput("--direct: %v", err)
+		}
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	var jobs []bench.FileJob
+	for _, q := range qds {
+		jobs = append(jobs, bench.FileJob{RW: *rw, Mix: *mix, BS: int(bs), QD: q, Direct: *direct, Warm: *warm,
+			Size: size, Path: path, Duration: *duration})
+	}
+	rows, err := runFileJobs(ctx, jobs, engs, *asJSON)
+	if !*asJSON {
+		fmt.Printf("machine: %s\n", machine())
+		bench.PrintTable(os.Stdout, rows, "os", "aio", "fio")
+	}
+	if *plot != "" && len(rows) > 0 {
+		if perr := bench.WritePlot(*plot, rows, machine()); perr != nil {
+			return perr
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "ringo: interrupted; the figures above are what was measured")
+		return nil
+	}
+	return err
+}
+
+// runFileJobs runs every job on every engine, with a progress line.
+func runFileJobs(ctx context.Context, jobs []bench.FileJob, engs []bench.FileEngine, asJSON bool) ([]bench.Result, error) {
+	progress := bench.NewProgress(os.Stderr)
+	defer progress.Done()
+	var rows []bench.Result
+	for _, job := range jobs {
+		for _, e := range engs {
+			if ctx.Err() != nil {
+				return rows, nil
+			}
+			progress.Update("file %s bs=%d qd=%d %s: %s …", job.RW, job.BS, job.QD, cacheWord(job), e.Name())
+			r, err := e.Run(ctx, job)
+			if err != nil && ctx.Err() == nil {
+				r.Engine = e.Name()
+				r.Bench = "file"
+				r.RW, r.BS, r.QD, r.Direct, r.Warm = job.RW, job.BS, job.QD, job.Direct, job.Warm
+				r.Note = "error: " + err.Error()
+			}
+			if r.Engine == "" {
+				r.Engine = e.Name()
+				r.Bench, r.RW, r.BS, r.QD, r.Direct, r.Warm = "file", job.RW, job.BS, job.QD, job.Direct, job.Warm
+			}
+			rows = append(rows, r)
+			if asJSON {
+				bench.PrintJSON(os.Stdout, r)
+			}
+		}
+	}
+	return rows, nil
+}
+
+func cacheWord(j bench.FileJob) string {
+	switch {
+	case j.Direct:
+		return "direct"
+	case j.Warm:
+		return "warm"
+	}
+	return "cold"
+}
+
+// machine describes this machine for tables and plots.
+func machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				if i := strings.Index(line, ":"); i >= 0 {
+					model = strings.TrimSpace(line[i+1:])
+				}
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		var kb int64
+		fmt.Sscanf(strings.TrimPrefix(strings.SplitN(string(b), "\n", 2)[0], "MemTotal:"), "%d", &kb)
+		mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
+	}
+	return fmt.Sprintf("%d CPU (%s)%s, Linux %s, %s, %s", runtime.NumCPU(), model, mem, kernelRelease(), runtime.Version(), time.Now().Format("2006-01-02"))
+}

@@ -1,0 +1,259 @@
+// Package ringo is io_uring for Go, in pure Go: a goroutine-safe engine
+// that batches the I/O of any number of goroutines into few system calls
+// and wakes each goroutine when its own completion arrives, with files
+// (File mirrors *os.File) and file-system helpers on top.
+//
+// Where io_uring cannot be set up (a kernel without it, or one where it is
+// disabled by sysctl or seccomp) the same API is served with ordinary
+// system calls; Engine.Backend says which is in use.
+//
+// The raw ring, for programs that want to drive io_uring themselves, is
+// package github.com/ringo-io/ringo/uring.
+package ringo
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ringo-io/ringo/uring"
+)
+
+// Backend names the mechanism an Engine uses to perform I/O.
+type Backend int
+
+const (
+	// BackendIOUring is io_uring.
+	BackendIOUring Backend = iota
+	// BackendSyscall is ordinary blocking system calls, used where
+	// io_uring is unavailable.
+	BackendSyscall
+)
+
+func (b Backend) String() string {
+	switch b {
+	case BackendIOUring:
+		return "io_uring"
+	case BackendSyscall:
+		return "syscall"
+	}
+	return fmt.Sprintf("Backend(%d)", int(b))
+}
+
+// Reaper selects how completions reach waiting goroutines.
+type Reaper int
+
+const (
+	// ReaperEventfd registers an eventfd with each ring and waits for it
+	// through Go's network poller: no OS thread is held while idle, and
+	// the CQ is reaped without a system call. The default (see
+	// docs/DESIGN.md for the measurements behind it).
+	ReaperEventfd Reaper = iota
+	// ReaperThread dedicates one OS thread per ring, blocked in
+	// io_uring_enter waiting for completions.
+	ReaperThread
+)
+
+// config holds the Engine options.
+type config struct {
+	entries     uint32
+	rings       int
+	setupFlags  uint32
+	sqIdle      time.Duration
+	maxInFlight int
+	reaper      Reaper
+	forceSys    bool
+}
+
+// Option configures NewEngine.
+type Option func(*config)
+
+// WithEntries sets the submission queue size of each ring (default 256;
+// the completion queue is twice that). In-flight requests are not limited
+// by it: a full SQ is submitted and refilled.
+func WithEntries(n uint32) Option { return func(c *config) { c.entries = n } }
+
+// WithRings sets the number of rings requests are spread over (default 1).
+// More rings reduce lock contention when many cores issue I/O.
+func WithRings(n int) Option { return func(c *config) { c.rings = n } }
+
+// WithSetupFlags adds io_uring setup flags (uring.Setup*) to every ring.
+// Flags that need a single submitting thread (SetupSingleIssuer,
+// SetupDeferTaskrun) are refused by NewEngine, since any goroutine may
+// submit; use package uring for those.
+func WithSetupFlags(flags uint32) Option { return func(c *config) { c.setupFlags |= flags } }
+
+// WithSQPoll makes the kernel poll the submission queue with a thread of
+// its own that sleeps after idle without work, so submitting costs no
+// system call while it is awake. It spends a CPU while polling.
+func WithSQPoll(idle time.Duration) Option {
+	return func(c *config) { c.setupFlags |= uring.SetupSQPoll; c.sqIdle = idle }
+}
+
+// WithMaxInFlight bounds the requests in flight per ring (default 4096);
+// further requests wait for a free slot.
+func WithMaxInFlight(n int) Option { return func(c *config) { c.maxInFlight = n } }
+
+// WithReaper selects how completions are collected (default ReaperEventfd).
+func WithReaper(r Reaper) Option { return func(c *config) { c.reaper = r } }
+
+// WithSyscallBackend forces the ordinary system call backend, as if
+// io_uring were unavailable.
+func WithSyscallBackend() Option { return func(c *config) { c.forceSys = true } }
+
+// Engine performs I/O for any number of goroutines. It is safe for
+// concurrent use. The zero value is not usable: call NewEngine or Default.
+type Engine struct {
+	cfg      config
+	backend  Backend
+	whyNot   error // why io_uring is not used, for BackendSyscall
+	shards   []*shard
+	next     atomic.Uint32
+	closed   atomic.Bool
+	closeMu  sync.Mutex
+	closeErr error
+
+	poolMu sync.Mutex
+	pool   atomic.Pointer[BufferPool] // the registered pool, read without lock on the I/O path
+}
+
+// ErrEngineClosed is returned (wrapped in *fs.PathError, and matching
+// fs.ErrClosed) by operations on a closed Engine.
+var ErrEngineClosed = fmt.Errorf("ringo: engine closed: %w", os.ErrClosed)
+
+// NewEngine starts an engine. Where io_uring cannot be set up because the
+// kernel lacks it (ENOSYS) or forbids it (EPERM, EACCES: sysctl
+// kernel.io_uring_disabled or a seccomp filter) it returns an engine on
+// the system call backend instead of an error; other setup failures
+// (bad options, no memory) are returned.
+func NewEngine(opts ...Option) (*Engine, error) {
+	cfg := config{entries: 256, rings: 1, maxInFlight: 4096}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.rings < 1 || cfg.rings > 64 {
+		return nil, fmt.Errorf("ringo: WithRings(%d): want 1..64", cfg.rings)
+	}
+	if cfg.entries < 1 || cfg.entries > 32768 {
+		return nil, fmt.Errorf("ringo: WithEntries(%d): want 1..32768", cfg.entries)
+	}
+	if cfg.maxInFlight < 1 || cfg.maxInFlight > 1<<20 {
+		return nil, fmt.Errorf("ringo: WithMaxInFlight(%d): want 1..%d", cfg.maxInFlight, 1<<20)
+	}
+	if cfg.setupFlags&(uring.SetupSingleIssuer|uring.SetupDeferTaskrun) != 0 {
+		return nil, errors.New("ringo: SINGLE_ISSUER and DEFER_TASKRUN need one submitting thread; the Engine lets any goroutine submit")
+	}
+	e := &Engine{cfg: cfg}
+	if cfg.forceSys {
+		e.backend = BackendSyscall
+		e.whyNot = errors.New("syscall backend requested")
+		return e, nil
+	}
+	for i := 0; i < cfg.rings; i++ {
+		sh, err := newShard(e, &cfg)
+		if err != nil {
+			for _, s := range e.shards {
+				s.close()
+			}
+			if i == 0 && unavailable(err) {
+				e.shards = nil
+				e.backend = BackendSyscall
+				e.whyNot = err
+				return e, nil
+			}
+			return nil, err
+		}
+		e.shards = append(e.shards, sh)
+	}
+	return e, nil
+}
+
+// unavailable reports whether err means io_uring cannot be used here at
+// all, as opposed to a bad request.
+func unavailable(err error) bool {
+	return errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES)
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultEngine *Engine
+)
+
+// Default returns the process-wide engine used by the package-level
+// functions (Open, ReadFile, …), starting it on first use with default
+// options. It is never closed.
+func Default() *Engine {
+	defaultOnce.Do(func() {
+		e, err := NewEngine()
+		if err != nil {
+			// Options are the defaults, so only resource exhaustion gets
+			// here: serve the API with system calls rather than fail.
+			e = &Engine{backend: BackendSyscall, whyNot: err}
+		}
+		defaultEngine = e
+	})
+	return defaultEngine
+}
+
+// Backend reports whether the engine uses io_uring or system calls.
+func (e *Engine) Backend() Backend { return e.backend }
+
+// BackendReason explains why the engine runs on BackendSyscall (nil on
+// io_uring).
+func (e *Engine) BackendReason() error { return e.whyNot }
+
+// Stats are cumulative counters of an Engine.
+type Stats struct {
+	Submitted   uint64 // SQEs submitted
+	Completions uint64 // CQEs reaped
+	Enters      uint64 // io_uring_enter system calls made
+}
+
+// Stats returns the engine's counters, summed over its rings.
+func (e *Engine) Stats() Stats {
+	var s Stats
+	for _, sh := range e.shards {
+		s.Submitted += sh.submitted.Load()
+		s.Completions += sh.completions.Load()
+		s.Enters += sh.enters.Load()
+	}
+	return s
+}
+
+// Close stops the engine. Requests in flight are cancelled and Close waits
+// for their final completions, because the kernel may write into their
+// buffers until then; goroutines waiting on them return errors. Later
+// requests fail with an error matching fs.ErrClosed. Close is idempotent.
+func (e *Engine) Close() error {
+	e.closeMu.Lock()
+	defer e.closeMu.Unlock()
+	if e.closed.Swap(true) {
+		return e.closeErr
+	}
+	var errs []error
+	for _, sh := range e.shards {
+		if err := sh.close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	e.closeErr = errors.Join(errs...)
+	return e.closeErr
+}
+
+// pick returns the ring for a new file: round robin, so files spread
+// over the rings and a file's requests stay on one ring.
+func (e *Engine) pick() *shard {
+	if len(e.shards) == 1 {
+		return e.shards[0]
+	}
+	return e.shards[int(e.next.Add(1))%len(e.shards)]
+}
+
+// keepAlive is runtime.KeepAlive, named for the places where it protects
+// memory the kernel reads.
+var keepAlive = runtime.KeepAlive

@@ -1,0 +1,564 @@
+package ringo
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ringo-io/ringo/uring"
+)
+
+// maxRW is the largest transfer one request asks for. Linux caps a single
+// read or write at 0x7ffff000 bytes; like the os package (internal/poll)
+// we stay at 1 GiB so a huge buffer becomes several requests.
+const maxRW = 1 << 30
+
+// File is an open file whose I/O goes through an Engine. It mirrors
+// *os.File and implements io.Reader, io.Writer, io.ReaderAt, io.WriterAt,
+// io.Seeker and io.Closer. Methods are safe for concurrent use; ReadAt
+// and WriteAt calls from many goroutines are what the Engine batches.
+type File struct {
+	e    *Engine
+	sh   *shard
+	fd   int
+	name string
+
+	appendMode bool
+
+	// refs counts calls in progress; Close waits for them (after
+	// cancelling their requests) before it closes the descriptor, so a
+	// request can never reach a recycled fd number.
+	refs    atomic.Int64
+	closing atomic.Bool
+	drained chan struct{}
+
+	posMu sync.Mutex // serialises Read/Write/Seek on the file offset
+}
+
+// Open opens the named file for reading through the default engine.
+func Open(name string) (*File, error) { return Default().OpenFile(name, os.O_RDONLY, 0) }
+
+// Create creates or truncates the named file through the default engine.
+func Create(name string) (*File, error) {
+	return Default().OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+}
+
+// OpenFile is os.OpenFile through the default engine.
+func OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
+	return Default().OpenFile(name, flag, perm)
+}
+
+// Open opens the named file for reading.
+func (e *Engine) Open(name string) (*File, error) { return e.OpenFile(name, os.O_RDONLY, 0) }
+
+// Create creates or truncates the named file.
+func (e *Engine) Create(name string) (*File, error) {
+	return e.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+}
+
+// OpenFile opens the named file with the given flags (os.O_*, plus
+// syscall.O_DIRECT) and permissions, like os.OpenFile, with an
+// IORING_OP_OPENAT request. O_CLOEXEC is always added.
+func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error) {
+	path, err := cstring(name)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	flag |= syscall.O_CLOEXEC
+	mode := syscallMode(perm)
+	var fd int
+	if e.closed.Load() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrEngineClosed}
+	}
+	if e.backend == BackendSyscall {
+		fd, err = ignoringEINTR2(func() (int, error) { return unix.Open(name, flag, mode) })
+	} else {
+		sh := e.pick()
+		o := sh.acquire()
+		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
+		var res int32
+		res, err = sh.do(nil, o)
+		if err == nil && res < 0 {
+			err = syscall.Errno(-res)
+		}
+		fd = int(res)
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+	}
+	return e.newFile(fd, name, flag), nil
+}
+
+// NewFile returns a File for an open descriptor; the File owns it from
+// then on and closes it in Close.
+func (e *Engine) NewFile(fd uintptr, name string) *File {
+	fl, _ := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	return e.newFile(int(fd), name, fl)
+}
+
+func (e *Engine) newFile(fd int, name string, flag int) *File {
+	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1)}
+	if e.backend == BackendIOUring {
+		f.sh = e.pick()
+	}
+	return f
+}
+
+// Name returns the name the file was opened with.
+func (f *File) Name() string { return f.name }
+
+// Fd returns the file descriptor. It stays valid until Close.
+func (f *File) Fd() uintptr {
+	if f == nil {
+		return ^uintptr(0)
+	}
+	return uintptr(f.fd)
+}
+
+// incref marks a call in progress; it fails once Close has begun.
+func (f *File) incref(op string) error {
+	if f == nil {
+		return os.ErrInvalid
+	}
+	f.refs.Add(1)
+	if f.closing.Load() || f.e.closed.Load() {
+		f.decref()
+		return &fs.PathError{Op: op, Path: f.name, Err: os.ErrClosed}
+	}
+	return nil
+}
+
+func (f *File) decref() {
+	if f.refs.Add(-1) == 0 && f.closing.Load() {
+		select {
+		case f.drained <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (f *File) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if errors.Is(err, ErrEngineClosed) {
+		err = os.ErrClosed
+	}
+	return &fs.PathError{Op: op, Path: f.name, Err: err}
+}
+
+// Close cancels the file's requests in flight, waits for them to finish,
+// and closes the descriptor. Calls in progress return errors (a cancelled
+// read reports the error; one that completed reports its data); later
+// calls return an error matching fs.ErrClosed.
+func (f *File) Close() error {
+	if f == nil {
+		return os.ErrInvalid
+	}
+	if f.closing.Swap(true) {
+		return &fs.PathError{Op: "close", Path: f.name, Err: os.ErrClosed}
+	}
+	if f.refs.Load() > 0 && f.sh != nil && !f.e.closed.Load() {
+		f.sh.cancelFd(f.fd)
+	}
+	for f.refs.Load() > 0 {
+		<-f.drained
+	}
+	if err := unix.Close(f.fd); err != nil {
+		return &fs.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
+}
+
+// rw performs one read or write request of at most maxRW bytes at off
+// (-1: the file position).
+func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, error) {
+	if len(p) > maxRW {
+		p = p[:maxRW]
+	}
+	if f.sh == nil {
+		return f.sysRW(write, p, off)
+	}
+	sh := f.sh
+	o := sh.acquire()
+	o.holdBuf(p)
+	idx, fixed := f.e.fixedIndex(p)
+	switch {
+	case fixed && write:
+		o.sqe.PrepWriteFixed(int32(f.fd), p, uint64(off), idx)
+	case fixed:
+		o.sqe.PrepReadFixed(int32(f.fd), p, uint64(off), idx)
+	case write:
+		o.sqe.PrepWrite(int32(f.fd), p, uint64(off))
+	default:
+		o.sqe.PrepRead(int32(f.fd), p, uint64(off))
+	}
+	res, err := sh.do(ctx, o)
+	if err != nil {
+		return 0, err
+	}
+	if res < 0 {
+		return 0, syscall.Errno(-res)
+	}
+	return int(res), nil
+}
+
+func (f *File) sysRW(write bool, p []byte, off int64) (int, error) {
+	for {
+		var n int
+		var err error
+		switch {
+		case write && off < 0:
+			n, err = unix.Write(f.fd, p)
+		case write:
+			n, err = unix.Pwrite(f.fd, p, off)
+		case off < 0:
+			n, err = unix.Read(f.fd, p)
+		default:
+			n, err = unix.Pread(f.fd, p, off)
+		}
+		if err == syscall.EINTR {
+			continue
+		}
+		if n < 0 {
+			n = 0
+		}
+		return n, err
+	}
+}
+
+var errNegativeOffset = errors.New("negative offset")
+
+// ReadAt reads len(p) bytes from offset off, like os.File.ReadAt: it
+// returns fewer only with an error, io.EOF at the end of the file.
+func (f *File) ReadAt(p []byte, off int64) (int, error) { return f.ReadAtContext(nil, p, off) }
+
+// ReadAtContext is ReadAt with cancellation: if ctx ends first, the
+// request is cancelled and ctx.Err() returned, unless the data had
+// already arrived, in which case it is returned.
+func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, err error) {
+	if err := f.incref("read"); err != nil {
+		return 0, err
+	}
+	defer f.decref()
+	if off < 0 {
+		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errNegativeOffset}
+	}
+	for len(p) > 0 {
+		m, e := f.rw(ctx, false, p, off)
+		if e != nil {
+			return n, f.wrap("read", e)
+		}
+		if m == 0 {
+			return n, io.EOF
+		}
+		n += m
+		p = p[m:]
+		off += int64(m)
+	}
+	return n, nil
+}
+
+// WriteAt writes len(p) bytes at offset off, like os.File.WriteAt: all of
+// them or an error. It fails on a file opened with O_APPEND.
+func (f *File) WriteAt(p []byte, off int64) (int, error) { return f.WriteAtContext(nil, p, off) }
+
+// WriteAtContext is WriteAt with cancellation.
+func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, err error) {
+	if err := f.incref("write"); err != nil {
+		return 0, err
+	}
+	defer f.decref()
+	if f.appendMode {
+		return 0, errors.New("ringo: invalid use of WriteAt on file opened with O_APPEND")
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: errNegativeOffset}
+	}
+	for len(p) > 0 {
+		m, e := f.rw(ctx, true, p, off)
+		if e != nil {
+			return n, f.wrap("write", e)
+		}
+		if m == 0 {
+			return n, f.wrap("write", io.ErrShortWrite)
+		}
+		n += m
+		p = p[m:]
+		off += int64(m)
+	}
+	return n, nil
+}
+
+// Read reads up to len(p) bytes from the file position, like os.File.Read.
+func (f *File) Read(p []byte) (int, error) { return f.ReadContext(nil, p) }
+
+// ReadContext is Read with cancellation.
+func (f *File) ReadContext(ctx context.Context, p []byte) (int, error) {
+	if err := f.incref("read"); err != nil {
+		return 0, err
+	}
+	defer f.decref()
+	if len(p) == 0 {
+		return 0, nil
+	}
+	f.posMu.Lock()
+	defer f.posMu.Unlock()
+	n, err := f.rw(ctx, false, p, -1)
+	if err != nil {
+		return n, f.wrap("read", err)
+	}
+	if n == 0 {
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Write writes len(p) bytes at the file position, like os.File.Write.
+func (f *File) Write(p []byte) (int, error) { return f.WriteContext(nil, p) }
+
+// WriteContext is Write with cancellation.
+func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
+	if err := f.incref("write"); err != nil {
+		return 0, err
+	}
+	defer f.decref()
+	f.posMu.Lock()
+	defer f.posMu.Unlock()
+	for len(p) > 0 {
+		m, e := f.rw(ctx, true, p, -1)
+		if e != nil {
+			return n, f.wrap("write", e)
+		}
+		if m == 0 {
+			return n, f.wrap("write", io.ErrShortWrite)
+		}
+		n += m
+		p = p[m:]
+	}
+	return n, nil
+}
+
+// Seek sets the offset for the next Read or Write, like os.File.Seek.
+func (f *File) Seek(offset int64, whence int) (int64, error) {
+	if err := f.incref("seek"); err != nil {
+		return 0, err
+	}
+	defer f.decref()
+	f.posMu.Lock()
+	defer f.posMu.Unlock()
+	ret, err := unix.Seek(f.fd, offset, whence)
+	if err != nil {
+		return 0, f.wrap("seek", err)
+	}
+	return ret, nil
+}
+
+// vec performs one readv/writev request.
+func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (int, error) {
+	if f.sh == nil {
+		for {
+			var n int
+			var err error
+			if write {
+				n, err = unix.Pwritev(f.fd, bufs, off)
+			} else {
+				n, err = unix.Preadv(f.fd, bufs, off)
+			}
+			if err == syscall.EINTR {
+				continue
+			}
+			return max(n, 0), err
+		}
+	}
+	sh := f.sh
+	o := sh.acquire()
+	iovs := o.holdIovecs(bufs)
+	if write {
+		o.sqe.PrepWritev(int32(f.fd), iovs, uint64(off))
+	} else {
+		o.sqe.PrepReadv(int32(f.fd), iovs, uint64(off))
+	}
+	res, err := sh.do(ctx, o)
+	if err != nil {
+		return 0, err
+	}
+	if res < 0 {
+		return 0, syscall.Errno(-res)
+	}
+	return int(res), nil
+}
+
+// maxIovecs is IOV_MAX: the kernel refuses longer vectors.
+const maxIovecs = 1024
+
+// ReadV reads into bufs in order from offset off (preadv) with one
+// request, returning the bytes read; a short count means end of file.
+func (f *File) ReadV(bufs [][]byte, off int64) (int, error) {
+	return f.vecAll(false, bufs, off)
+}
+
+// WriteV writes bufs in order at offset off (pwritev), all of them or an
+// error.
+func (f *File) WriteV(bufs [][]byte, off int64) (int, error) {
+	return f.vecAll(true, bufs, off)
+}
+
+func (f *File) vecAll(write bool, bufs [][]byte, off int64) (n int, err error) {
+	op := "readv"
+	if write {
+		op = "writev"
+	}
+	if err := f.incref(op); err != nil {
+		return 0, err
+	}
+	defer f.decref()
+	if off < 0 {
+		return 0, &fs.PathError{Op: op, Path: f.name, Err: errNegativeOffset}
+	}
+	if len(bufs) > maxIovecs {
+		return 0, &fs.PathError{Op: op, Path: f.name, Err: syscall.EINVAL}
+	}
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	if total > maxRW {
+		return 0, &fs.PathError{Op: op, Path: f.name, Err: errors.New("request larger than 1 GiB")}
+	}
+	for len(bufs) > 0 {
+		m, e := f.vec(nil, write, bufs, off)
+		if e != nil {
+			return n, f.wrap(op, e)
+		}
+		if m == 0 {
+			if write {
+				return n, f.wrap(op, io.ErrShortWrite)
+			}
+			return n, nil
+		}
+		n += m
+		off += int64(m)
+		if !write {
+			// One request: a short count is the end of the file.
+			return n, nil
+		}
+		// Partial vectored write: drop what was written and go on.
+		total -= m
+		for m > 0 && len(bufs) > 0 {
+			if m >= len(bufs[0]) {
+				m -= len(bufs[0])
+				bufs = bufs[1:]
+			} else {
+				bufs[0] = bufs[0][m:]
+				m = 0
+			}
+		}
+		for len(bufs) > 0 && len(bufs[0]) == 0 {
+			bufs = bufs[1:]
+		}
+	}
+	return n, nil
+}
+
+// simple runs a request with no memory attached and returns its result.
+func (f *File) simple(ctx context.Context, op string, prep func(*uring.SQE), sys func() error) error {
+	if err := f.incref(op); err != nil {
+		return err
+	}
+	defer f.decref()
+	if f.sh == nil {
+		for {
+			err := sys()
+			if err == syscall.EINTR {
+				continue
+			}
+			return f.wrap(op, err)
+		}
+	}
+	o := f.sh.acquire()
+	prep(&o.sqe)
+	res, err := f.sh.do(ctx, o)
+	if err != nil {
+		return f.wrap(op, err)
+	}
+	if res < 0 {
+		return f.wrap(op, syscall.Errno(-res))
+	}
+	return nil
+}
+
+// Sync commits the file's data and metadata to stable storage (fsync).
+func (f *File) Sync() error { return f.SyncContext(nil) }
+
+// SyncContext is Sync with cancellation.
+func (f *File) SyncContext(ctx context.Context) error {
+	return f.simple(ctx, "sync", func(s *uring.SQE) { s.PrepFsync(int32(f.fd), 0) },
+		func() error { return unix.Fsync(f.fd) })
+}
+
+// Datasync commits the file's data, and only the metadata needed to read
+// it back, to stable storage (fdatasync).
+func (f *File) Datasync() error {
+	return f.simple(nil, "datasync", func(s *uring.SQE) { s.PrepFsync(int32(f.fd), uring.FsyncDatasync) },
+		func() error { return unix.Fdatasync(f.fd) })
+}
+
+// Truncate changes the size of the file (IORING_OP_FTRUNCATE, 6.9; a
+// plain ftruncate on older kernels).
+func (f *File) Truncate(size int64) error {
+	if size < 0 {
+		return &fs.PathError{Op: "truncate", Path: f.name, Err: syscall.EINVAL}
+	}
+	sys := func() error { return unix.Ftruncate(f.fd, size) }
+	if f.sh != nil && !opSupported(uring.OpFtruncate) {
+		if err := f.incref("truncate"); err != nil {
+			return err
+		}
+		defer f.decref()
+		return f.wrap("truncate", sys())
+	}
+	return f.simple(nil, "truncate", func(s *uring.SQE) { s.PrepFtruncate(int32(f.fd), size) }, sys)
+}
+
+// Fallocate allocates (mode 0) or manipulates (unix.FALLOC_FL_*) the
+// byte range [off, off+length) of the file.
+func (f *File) Fallocate(mode uint32, off, length int64) error {
+	if off < 0 || length <= 0 {
+		return &fs.PathError{Op: "fallocate", Path: f.name, Err: syscall.EINVAL}
+	}
+	return f.simple(nil, "fallocate", func(s *uring.SQE) { s.PrepFallocate(int32(f.fd), int(mode), uint64(off), uint64(length)) },
+		func() error { return unix.Fallocate(f.fd, mode, off, length) })
+}
+
+// Stat returns the file's FileInfo (IORING_OP_STATX on the descriptor).
+func (f *File) Stat() (fs.FileInfo, error) {
+	if err := f.incref("stat"); err != nil {
+		return nil, err
+	}
+	defer f.decref()
+	st, err := f.e.statx(f.fd, "", unix.AT_EMPTY_PATH)
+	if err != nil {
+		return nil, f.wrap("stat", err)
+	}
+	return newFileInfo(baseName(f.name), st), nil
+}
+
+var (
+	_ io.Reader   = (*File)(nil)
+	_ io.Writer   = (*File)(nil)
+	_ io.ReaderAt = (*File)(nil)
+	_ io.WriterAt = (*File)(nil)
+	_ io.Seeker   = (*File)(nil)
+	_ io.Closer   = (*File)(nil)
+)

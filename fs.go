@@ -1,0 +1,361 @@
+package ringo
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ringo-io/ringo/uring"
+)
+
+// cstring returns name as a NUL-terminated byte slice on the heap, for
+// the kernel to read.
+func cstring(name string) ([]byte, error) {
+	if bytes.IndexByte([]byte(name), 0) >= 0 {
+		return nil, syscall.EINVAL
+	}
+	b := make([]byte, len(name)+1)
+	copy(b, name)
+	return b, nil
+}
+
+// syscallMode converts an fs.FileMode to open(2)/mkdir(2) mode bits, as
+// the os package does.
+func syscallMode(m fs.FileMode) uint32 {
+	o := uint32(m.Perm())
+	if m&fs.ModeSetuid != 0 {
+		o |= syscall.S_ISUID
+	}
+	if m&fs.ModeSetgid != 0 {
+		o |= syscall.S_ISGID
+	}
+	if m&fs.ModeSticky != 0 {
+		o |= syscall.S_ISVTX
+	}
+	return o
+}
+
+// ignoringEINTR2 retries fn while it fails with EINTR, which a blocking
+// system call returns when Go's preemption signal lands.
+func ignoringEINTR2[T any](fn func() (T, error)) (T, error) {
+	for {
+		v, err := fn()
+		if err != syscall.EINTR {
+			return v, err
+		}
+	}
+}
+
+var (
+	probeOnce sync.Once
+	probe     *uring.ProbeResult
+)
+
+// opSupported reports whether the running kernel supports op.
+func opSupported(op uring.Op) bool {
+	probeOnce.Do(func() { probe, _ = uring.Probe() })
+	return probe != nil && probe.Supported(op)
+}
+
+// path runs a request that needs one or two paths and returns its result.
+func (e *Engine) pathOp(op, name string, p1, p2 string, prep func(s *uring.SQE, a, b *byte), sys func() error) error {
+	if e.closed.Load() {
+		return &fs.PathError{Op: op, Path: name, Err: os.ErrClosed}
+	}
+	if e.backend == BackendSyscall {
+		_, err := ignoringEINTR2(func() (int, error) { return 0, sys() })
+		if err != nil {
+			return &fs.PathError{Op: op, Path: name, Err: err}
+		}
+		return nil
+	}
+	c1, err := cstring(p1)
+	if err != nil {
+		return &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	sh := e.pick()
+	o := sh.acquire()
+	a := o.holdPath(c1)
+	var b *byte
+	if p2 != "" {
+		c2, err := cstring(p2)
+		if err != nil {
+			sh.release(o)
+			return &fs.PathError{Op: op, Path: name, Err: err}
+		}
+		b = o.holdPath2(c2)
+	}
+	prep(&o.sqe, a, b)
+	res, err := sh.do(nil, o)
+	if err == nil && res < 0 {
+		err = syscall.Errno(-res)
+	}
+	if err != nil {
+		if errors.Is(err, ErrEngineClosed) {
+			err = os.ErrClosed
+		}
+		return &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	return nil
+}
+
+// Mkdir creates a directory (IORING_OP_MKDIRAT).
+func (e *Engine) Mkdir(name string, perm fs.FileMode) error {
+	mode := syscallMode(perm)
+	return e.pathOp("mkdir", name, name, "",
+		func(s *uring.SQE, a, _ *byte) { s.PrepMkdirat(unix.AT_FDCWD, a, mode) },
+		func() error { return unix.Mkdir(name, mode) })
+}
+
+// MkdirAll creates a directory and any missing parents, like os.MkdirAll.
+func (e *Engine) MkdirAll(path string, perm fs.FileMode) error {
+	if fi, err := e.Stat(path); err == nil {
+		if fi.IsDir() {
+			return nil
+		}
+		return &fs.PathError{Op: "mkdir", Path: path, Err: syscall.ENOTDIR}
+	}
+	parent := filepath.Dir(path)
+	if parent != path && parent != "." && parent != "/" {
+		if err := e.MkdirAll(parent, perm); err != nil {
+			return err
+		}
+	}
+	err := e.Mkdir(path, perm)
+	if err != nil {
+		if fi, serr := e.Stat(path); serr == nil && fi.IsDir() {
+			return nil
+		}
+	}
+	return err
+}
+
+// Rename renames oldpath to newpath (IORING_OP_RENAMEAT).
+func (e *Engine) Rename(oldpath, newpath string) error {
+	err := e.pathOp("rename", oldpath, oldpath, newpath,
+		func(s *uring.SQE, a, b *byte) { s.PrepRenameat(unix.AT_FDCWD, a, unix.AT_FDCWD, b, 0) },
+		func() error { return unix.Rename(oldpath, newpath) })
+	if pe, ok := err.(*fs.PathError); ok {
+		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: pe.Err}
+	}
+	return err
+}
+
+// Remove removes a file or an empty directory (IORING_OP_UNLINKAT), like
+// os.Remove.
+func (e *Engine) Remove(name string) error {
+	err := e.pathOp("remove", name, name, "",
+		func(s *uring.SQE, a, _ *byte) { s.PrepUnlinkat(unix.AT_FDCWD, a, 0) },
+		func() error { return unix.Unlink(name) })
+	if err == nil {
+		return nil
+	}
+	err1 := e.pathOp("remove", name, name, "",
+		func(s *uring.SQE, a, _ *byte) { s.PrepUnlinkat(unix.AT_FDCWD, a, unix.AT_REMOVEDIR) },
+		func() error { return unix.Rmdir(name) })
+	if err1 == nil {
+		return nil
+	}
+	// Both failed: report the more useful error, as os.Remove does.
+	if errors.Is(err1, syscall.ENOTDIR) {
+		return err
+	}
+	return err1
+}
+
+// Link creates newname as a hard link to oldname (IORING_OP_LINKAT).
+func (e *Engine) Link(oldname, newname string) error {
+	err := e.pathOp("link", oldname, oldname, newname,
+		func(s *uring.SQE, a, b *byte) { s.PrepLinkat(unix.AT_FDCWD, a, unix.AT_FDCWD, b, 0) },
+		func() error { return unix.Link(oldname, newname) })
+	if pe, ok := err.(*fs.PathError); ok {
+		return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: pe.Err}
+	}
+	return err
+}
+
+// Symlink creates newname as a symbolic link to oldname
+// (IORING_OP_SYMLINKAT).
+func (e *Engine) Symlink(oldname, newname string) error {
+	err := e.pathOp("symlink", oldname, oldname, newname,
+		func(s *uring.SQE, a, b *byte) { s.PrepSymlinkat(a, unix.AT_FDCWD, b) },
+		func() error { return unix.Symlink(oldname, newname) })
+	if pe, ok := err.(*fs.PathError); ok {
+		return &os.LinkError{Op: "symlink", Old: oldname, New: newname, Err: pe.Err}
+	}
+	return err
+}
+
+// statx runs IORING_OP_STATX on dirfd/name.
+func (e *Engine) statx(dirfd int, name string, flags int) (*unix.Statx_t, error) {
+	const mask = unix.STATX_BASIC_STATS | unix.STATX_BTIME
+	st := new(unix.Statx_t)
+	if e.backend == BackendSyscall {
+		_, err := ignoringEINTR2(func() (int, error) { return 0, unix.Statx(dirfd, name, flags, mask, st) })
+		return st, err
+	}
+	c, err := cstring(name)
+	if err != nil {
+		return nil, err
+	}
+	sh := e.pick()
+	o := sh.acquire()
+	o.stat = st
+	o.pin.Pin(st)
+	o.pinned = true
+	o.sqe.PrepStatx(int32(dirfd), o.holdPath(c), flags, mask, st)
+	res, err := sh.do(nil, o)
+	if err == nil && res < 0 {
+		err = syscall.Errno(-res)
+	}
+	if errors.Is(err, ErrEngineClosed) {
+		err = os.ErrClosed
+	}
+	return st, err
+}
+
+// Stat returns a FileInfo for the named file, following symbolic links
+// (IORING_OP_STATX).
+func (e *Engine) Stat(name string) (fs.FileInfo, error) {
+	if e.closed.Load() {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: os.ErrClosed}
+	}
+	st, err := e.statx(unix.AT_FDCWD, name, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "stat", Path: name, Err: err}
+	}
+	return newFileInfo(baseName(name), st), nil
+}
+
+// ReadFile reads the whole named file, like os.ReadFile.
+func (e *Engine) ReadFile(name string) ([]byte, error) {
+	f, err := e.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	size := 0
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		size = int(fi.Size())
+	}
+	data := make([]byte, 0, max(size+1, 512))
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)]
+		}
+		n, err := f.ReadAt(data[len(data):cap(data)], int64(len(data)))
+		data = data[:len(data)+n]
+		if err != nil {
+			if err == io.EOF {
+				return data, nil
+			}
+			return data, err
+		}
+	}
+}
+
+// WriteFile writes data to the named file, creating it with perm if
+// needed and truncating it otherwise, like os.WriteFile.
+func (e *Engine) WriteFile(name string, data []byte, perm fs.FileMode) error {
+	f, err := e.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteAt(data, 0)
+	if err1 := f.Close(); err == nil {
+		err = err1
+	}
+	return err
+}
+
+// Package-level helpers on the default engine.
+
+// ReadFile reads the whole named file through the default engine.
+func ReadFile(name string) ([]byte, error) { return Default().ReadFile(name) }
+
+// WriteFile writes a file through the default engine.
+func WriteFile(name string, data []byte, perm fs.FileMode) error {
+	return Default().WriteFile(name, data, perm)
+}
+
+// Mkdir creates a directory through the default engine.
+func Mkdir(name string, perm fs.FileMode) error { return Default().Mkdir(name, perm) }
+
+// MkdirAll creates a directory and its parents through the default engine.
+func MkdirAll(path string, perm fs.FileMode) error { return Default().MkdirAll(path, perm) }
+
+// Rename renames a file through the default engine.
+func Rename(oldpath, newpath string) error { return Default().Rename(oldpath, newpath) }
+
+// Remove removes a file or empty directory through the default engine.
+func Remove(name string) error { return Default().Remove(name) }
+
+// Link creates a hard link through the default engine.
+func Link(oldname, newname string) error { return Default().Link(oldname, newname) }
+
+// Symlink creates a symbolic link through the default engine.
+func Symlink(oldname, newname string) error { return Default().Symlink(oldname, newname) }
+
+// Stat returns a FileInfo through the default engine.
+func Stat(name string) (fs.FileInfo, error) { return Default().Stat(name) }
+
+// fileInfo is fs.FileInfo from a statx result.
+type fileInfo struct {
+	name string
+	st   *unix.Statx_t
+}
+
+func newFileInfo(name string, st *unix.Statx_t) fs.FileInfo { return &fileInfo{name: name, st: st} }
+
+func baseName(name string) string {
+	if name == "" {
+		return ""
+	}
+	return filepath.Base(name)
+}
+
+func (fi *fileInfo) Name() string { return fi.name }
+func (fi *fileInfo) Size() int64  { return int64(fi.st.Size) }
+func (fi *fileInfo) ModTime() time.Time {
+	return time.Unix(fi.st.Mtime.Sec, int64(fi.st.Mtime.Nsec))
+}
+func (fi *fileInfo) IsDir() bool { return fi.Mode().IsDir() }
+
+// Sys returns the *unix.Statx_t.
+func (fi *fileInfo) Sys() any { return fi.st }
+
+func (fi *fileInfo) Mode() fs.FileMode {
+	m := fs.FileMode(fi.st.Mode & 0o777)
+	switch fi.st.Mode & syscall.S_IFMT {
+	case syscall.S_IFBLK:
+		m |= fs.ModeDevice
+	case syscall.S_IFCHR:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case syscall.S_IFDIR:
+		m |= fs.ModeDir
+	case syscall.S_IFIFO:
+		m |= fs.ModeNamedPipe
+	case syscall.S_IFLNK:
+		m |= fs.ModeSymlink
+	case syscall.S_IFSOCK:
+		m |= fs.ModeSocket
+	}
+	if fi.st.Mode&syscall.S_ISGID != 0 {
+		m |= fs.ModeSetgid
+	}
+	if fi.st.Mode&syscall.S_ISUID != 0 {
+		m |= fs.ModeSetuid
+	}
+	if fi.st.Mode&syscall.S_ISVTX != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
+}

@@ -1,0 +1,285 @@
+package bench
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// diskTempDir returns a temporary directory on a disk-backed filesystem
+// (not tmpfs), or skips.
+func diskTempDir(t *testing.T) string {
+	t.Helper()
+	for _, base := range []string{"", "/var/tmp", "/"} {
+		var dir string
+		if base == "" {
+			dir = t.TempDir()
+		} else {
+			d, err := os.MkdirTemp(base, "ringo-bench-test-")
+			if err != nil {
+				continue
+			}
+			t.Cleanup(func() { os.RemoveAll(d) })
+			dir = d
+		}
+		var sfs unix.Statfs_t
+		if err := unix.Statfs(dir, &sfs); err == nil && uint32(sfs.Type) != tmpfsMagic && uint32(sfs.Type) != ramfsMagic {
+			return dir
+		}
+	}
+	t.Skip("no disk-backed temporary directory")
+	return ""
+}
+
+func TestAlignedBuffer(t *testing.T) {
+	for _, n := range []int{1, 512, 4096, 4097, 1 << 20} {
+		b := AlignedBuffer(n)
+		if len(b) != n {
+			t.Fatalf("len = %d, want %d", len(b), n)
+		}
+		if p := uintptr(unsafe.Pointer(&b[0])); p%4096 != 0 {
+			t.Fatalf("AlignedBuffer(%d) at %#x, not 4096-aligned", n, p)
+		}
+		b[0], b[n-1] = 1, 2 // writable
+		if err := FreeAligned(b); err != nil {
+			t.Fatalf("FreeAligned: %v", err)
+		}
+	}
+	if AlignedBuffer(0) != nil {
+		t.Error("AlignedBuffer(0) != nil")
+	}
+	if err := FreeAligned(nil); err != nil {
+		t.Error(err)
+	}
+}
+
+func checkPrepared(t *testing.T, path string, size int64) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(data)) != size {
+		t.Fatalf("size %d, want %d", len(data), size)
+	}
+	zero := make([]byte, 4096)
+	for off := 0; off < len(data); off += 4096 {
+		end := min(off+4096, len(data))
+		if bytes.Equal(data[off:end], zero[:end-off]) {
+			t.Fatalf("block at %d is all zeros", off)
+		}
+	}
+	// Not sparse: the allocated blocks cover the size.
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Blocks*512 < size {
+		t.Fatalf("file is sparse: %d bytes allocated for %d", st.Blocks*512, size)
+	}
+	return data
+}
+
+func TestPrepareFile(t *testing.T) {
+	dir := diskTempDir(t)
+	p := filepath.Join(dir, "data")
+	const size = 3<<20 + 12345 // not a multiple of the chunk
+	if err := PrepareFile(p, size); err != nil {
+		t.Fatal(err)
+	}
+	first := checkPrepared(t, p, size)
+
+	// Large enough: untouched.
+	if err := PrepareFile(p, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if again := checkPrepared(t, p, size); !bytes.Equal(first, again) {
+		t.Fatal("PrepareFile rewrote a file that was large enough")
+	}
+
+	// Smaller: extended, existing bytes kept.
+	if err := PrepareFile(p, 5<<20); err != nil {
+		t.Fatal(err)
+	}
+	if ext := checkPrepared(t, p, 5<<20); !bytes.Equal(ext[:size], first) {
+		t.Fatal("extending changed the existing bytes")
+	}
+
+	if err := EvictCache(p); err != nil {
+		t.Fatalf("EvictCache: %v", err)
+	}
+}
+
+func TestPrepareFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	var sfs unix.Statfs_t
+	if err := unix.Statfs(dir, &sfs); err != nil {
+		t.Fatal(err)
+	}
+	free := int64(sfs.Bavail) * int64(sfs.Bsize)
+	err := PrepareFile(filepath.Join(dir, "huge"), free+1<<40)
+	if err == nil || !strings.Contains(err.Error(), "does not fit: only") || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("too big: got %v", err)
+	}
+	if _, serr := os.Stat(filepath.Join(dir, "huge")); serr == nil {
+		t.Fatal("file created although it does not fit")
+	}
+	if err := PrepareFile(filepath.Join(dir, "x"), 0); err == nil {
+		t.Fatal("size 0 accepted")
+	}
+	if err := PrepareFile(dir, 4096); err == nil {
+		t.Fatal("directory accepted")
+	}
+	if err := PrepareFile(filepath.Join(dir, "missing", "x"), 4096); err == nil {
+		t.Fatal("missing directory accepted")
+	}
+	if err := EvictCache(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("EvictCache of a missing file succeeded")
+	}
+}
+
+func TestCheckDirect(t *testing.T) {
+	dir := diskTempDir(t)
+	p := filepath.Join(dir, "data")
+	if err := PrepareFile(p, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckDirect(p); err != nil {
+		t.Errorf("CheckDirect on a disk filesystem: %v", err)
+	}
+	if err := CheckDirect(filepath.Join(dir, "missing")); err == nil {
+		t.Error("CheckDirect of a missing file succeeded")
+	}
+
+	var sfs unix.Statfs_t
+	if err := unix.Statfs("/dev/shm", &sfs); err != nil || uint32(sfs.Type) != tmpfsMagic {
+		t.Skip("/dev/shm is not tmpfs")
+	}
+	f, err := os.CreateTemp("/dev/shm", "ringo-direct-")
+	if err != nil {
+		t.Skip(err)
+	}
+	defer os.Remove(f.Name())
+	f.Write(make([]byte, 8192))
+	f.Close()
+	err = CheckDirect(f.Name())
+	if err == nil {
+		t.Fatal("CheckDirect on tmpfs succeeded")
+	}
+	if !strings.Contains(err.Error(), "direct I/O not supported") {
+		t.Errorf("unclear error: %v", err)
+	}
+}
+
+func TestOffsetGenBounds(t *testing.T) {
+	const size = 10<<20 + 100 // not a multiple of bs
+	for _, rw := range []string{"randread", "randwrite", "randrw", "read", "write"} {
+		for _, bs := range []int{512, 4096, 65536, 1 << 20} {
+			job := FileJob{RW: rw, BS: bs, Size: size, Mix: 50}
+			next := OffsetGen(job, 42)
+			seen := map[int64]bool{}
+			for range 20000 {
+				off, _ := next()
+				if off%int64(bs) != 0 || off < 0 || off > size-int64(bs) {
+					t.Fatalf("%s bs=%d: offset %d out of bounds or unaligned", rw, bs, off)
+				}
+				seen[off] = true
+			}
+			blocks := (size-bs)/bs + 1
+			if want := min(blocks, 2000); len(seen) < want {
+				t.Errorf("%s bs=%d: only %d distinct offsets of %d blocks", rw, bs, len(seen), blocks)
+			}
+		}
+	}
+}
+
+func TestOffsetGenSequential(t *testing.T) {
+	job := FileJob{RW: "read", BS: 4096, Size: 5*4096 + 100}
+	next := OffsetGen(job, 1)
+	var got []int64
+	for range 12 {
+		off, w := next()
+		if w {
+			t.Fatal("read gave a write")
+		}
+		got = append(got, off/4096)
+	}
+	want := []int64{0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("sequence %v, want %v", got, want)
+		}
+	}
+	job.RW = "write"
+	if _, w := OffsetGen(job, 1)(); !w {
+		t.Fatal("write gave a read")
+	}
+	// Size == BS: always offset 0.
+	one := OffsetGen(FileJob{RW: "randread", BS: 4096, Size: 4096}, 3)
+	for range 100 {
+		if off, _ := one(); off != 0 {
+			t.Fatal("offset beyond the only block")
+		}
+	}
+}
+
+func TestOffsetGenMix(t *testing.T) {
+	const n = 100000
+	for _, c := range []struct {
+		rw     string
+		mix    int
+		writes float64 // expected fraction
+	}{
+		{"randread", 0, 0}, {"randwrite", 0, 1},
+		{"randrw", 70, 0.30}, {"randrw", 50, 0.50}, {"randrw", 0, 1}, {"randrw", 100, 0},
+	} {
+		next := OffsetGen(FileJob{RW: c.rw, Mix: c.mix, BS: 4096, Size: 1 << 30}, 12345)
+		w := 0
+		for range n {
+			if _, write := next(); write {
+				w++
+			}
+		}
+		if got := float64(w) / n; got < c.writes-0.02 || got > c.writes+0.02 {
+			t.Errorf("%s mix=%d: write fraction %.3f, want %.2f", c.rw, c.mix, got, c.writes)
+		}
+	}
+}
+
+func TestOffsetGenDeterministicAndSpread(t *testing.T) {
+	job := FileJob{RW: "randread", BS: 4096, Size: 1 << 30}
+	a, b, c := OffsetGen(job, 7), OffsetGen(job, 7), OffsetGen(job, 8)
+	same, differ := true, false
+	var lowHalf int
+	blocks := int64(1<<30) / 4096
+	for range 10000 {
+		x, _ := a()
+		y, _ := b()
+		z, _ := c()
+		same = same && x == y
+		differ = differ || x != z
+		if x/4096 < blocks/2 {
+			lowHalf++
+		}
+	}
+	if !same || !differ {
+		t.Errorf("same seed same sequence: %v; different seeds differ: %v", same, differ)
+	}
+	if lowHalf < 4500 || lowHalf > 5500 {
+		t.Errorf("%d of 10000 offsets in the lower half", lowHalf)
+	}
+}
+
+func TestOffsetGenNoAlloc(t *testing.T) {
+	for _, rw := range []string{"randread", "randrw", "read"} {
+		next := OffsetGen(FileJob{RW: rw, Mix: 50, BS: 4096, Size: 1 << 30}, 1)
+		if n := testing.AllocsPerRun(1000, func() { next() }); n != 0 {
+			t.Errorf("%s: %v allocations per call", rw, n)
+		}
+	}
+}

@@ -1,0 +1,39 @@
+package bench
+
+import (
+	"context"
+	"os"
+	"syscall"
+)
+
+// OSEngine runs file jobs with the Go standard library: one goroutine per
+// request in flight, each blocking in os.File.ReadAt / WriteAt (pread /
+// pwrite), so QD requests need up to QD OS threads.
+type OSEngine struct{}
+
+// Name is "os".
+func (OSEngine) Name() string { return "os" }
+
+// Run opens job.Path read-write (with O_DIRECT when job.Direct) and runs
+// job with RunWorkers. The file must exist and hold job.Size bytes
+// (PrepareFile).
+func (e OSEngine) Run(ctx context.Context, job FileJob) (Result, error) {
+	if err := validateFileJob(job); err != nil {
+		return Result{}, err
+	}
+	flag := os.O_RDWR
+	if job.Direct {
+		flag |= syscall.O_DIRECT
+	}
+	f, err := os.OpenFile(job.Path, flag, 0)
+	if err != nil {
+		if job.Direct {
+			if derr := CheckDirect(job.Path); derr != nil {
+				return Result{}, derr
+			}
+		}
+		return Result{}, err
+	}
+	defer f.Close()
+	return RunWorkers(ctx, job, e.Name(), f, nil)
+}

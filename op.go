@@ -1,0 +1,157 @@
+package ringo
+
+import (
+	"context"
+	"runtime"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ringo-io/ringo/uring"
+)
+
+// op is one slot of the in-flight slab: the request as an SQE template,
+// every piece of memory the kernel may touch while it runs (referenced
+// here and pinned, so it can neither be freed nor moved), and the result.
+// A slot is owned by the goroutine that acquired it from issue to
+// release; the reaper only writes the result and signals done.
+type op struct {
+	done chan struct{} // capacity 1: signalled at the final CQE
+	idx  uint32
+	gen  uint32
+
+	sqe     uring.SQE     // template copied into the ring
+	timeout time.Duration // >0: followed by a linked timeout
+	ts      uring.Timespec
+
+	// Memory the kernel reads or writes until the final CQE.
+	pin    runtime.Pinner
+	pinned bool // Unpin only when something was pinned: it is not free
+	buf    []byte
+	iovs   []unix.Iovec // reused between requests to avoid allocation
+	bufs   [][]byte
+	path   []byte
+	path2  []byte
+	stat   *unix.Statx_t
+
+	res      int32
+	cqeFlags uint32
+	more     bool
+}
+
+// reset drops every reference the slot holds so memory can be collected,
+// keeping the iovec array for reuse.
+func (o *op) reset() {
+	if o.pinned {
+		o.pin.Unpin()
+		o.pinned = false
+	}
+	o.buf = nil
+	clear(o.iovs)
+	o.iovs = o.iovs[:0]
+	clear(o.bufs)
+	o.bufs = nil
+	o.path = nil
+	o.path2 = nil
+	o.stat = nil
+	o.timeout = 0
+	o.res = 0
+	o.cqeFlags = 0
+	o.more = false
+}
+
+func (o *op) fill(sqe *uring.SQE) { *sqe = o.sqe }
+
+// holdBuf references and pins b for the kernel.
+func (o *op) holdBuf(b []byte) {
+	o.buf = b
+	if len(b) > 0 {
+		o.pin.Pin(&b[0])
+		o.pinned = true
+	}
+}
+
+// holdPath references and pins a NUL-terminated path.
+func (o *op) holdPath(p []byte) *byte {
+	o.path = p
+	o.pin.Pin(&p[0])
+	o.pinned = true
+	return &p[0]
+}
+
+func (o *op) holdPath2(p []byte) *byte {
+	o.path2 = p
+	o.pin.Pin(&p[0])
+	o.pinned = true
+	return &p[0]
+}
+
+// holdIovecs builds the iovec array for bufs in the slot's reusable
+// storage and pins it and every buffer.
+func (o *op) holdIovecs(bufs [][]byte) []unix.Iovec {
+	o.bufs = bufs
+	o.pinned = true
+	for _, b := range bufs {
+		var iov unix.Iovec
+		if len(b) > 0 {
+			o.pin.Pin(&b[0])
+			iov.Base = &b[0]
+			iov.SetLen(len(b))
+		}
+		o.iovs = append(o.iovs, iov)
+	}
+	if len(o.iovs) > 0 {
+		o.pin.Pin(&o.iovs[0])
+	}
+	return o.iovs
+}
+
+// do submits o and waits for its final completion. With a context, a
+// cancellation sends ASYNC_CANCEL and a deadline becomes a linked timeout;
+// either way the goroutine waits for the request's final CQE, because the
+// kernel may use its memory until then. The caller gets ctx.Err() only if
+// the cancel (or timeout) won; a request that completed anyway returns its
+// real result, so no byte read or written is ever unreported.
+// The slot is released before do returns.
+func (sh *shard) do(ctx context.Context, o *op) (int32, error) {
+	var done <-chan struct{}
+	if ctx != nil {
+		if err := ctx.Err(); err != nil {
+			sh.release(o)
+			return 0, err
+		}
+		done = ctx.Done()
+		if d, ok := ctx.Deadline(); ok {
+			o.timeout = max(time.Until(d), time.Microsecond)
+		}
+	}
+	if err := sh.submit(o); err != nil {
+		sh.release(o)
+		return 0, err
+	}
+	cancelled := false
+	if done == nil {
+		<-o.done
+	} else {
+		select {
+		case <-o.done:
+		case <-done:
+			cancelled = true
+			sh.cancel(o)
+			<-o.done
+		}
+	}
+	res := o.res
+	timedOut := o.timeout > 0
+	sh.release(o)
+	if res == -int32(syscall.ECANCELED) || (cancelled && res == -int32(syscall.EINTR)) {
+		if ctx != nil && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		if timedOut {
+			return 0, context.DeadlineExceeded
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,426 @@
+package ringo
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ringo-io/ringo/uring"
+)
+
+// user_data layout: the low 32 bits index the in-flight slab, the next 31
+// bits hold the slot's generation (a stale or foreign CQE is ignored, never
+// delivered to the wrong goroutine), and the top bit marks internal
+// requests (cancels, link timeouts, wakeups) that have no slot.
+const (
+	udInternal = 1 << 63
+	udWake     = udInternal | 1
+)
+
+func userData(idx, gen uint32) uint64 { return uint64(gen&0x7fffffff)<<32 | uint64(idx) }
+
+// shard is one ring and the requests in flight on it.
+//
+// Locking: mu serialises the SQ side (GetSQE, Prep, FlushSQ). At most one
+// goroutine at a time submits (the flusher, elected through flushing), and
+// it makes the system call without holding mu, so other goroutines keep
+// adding SQEs to the next batch meanwhile. cqMu serialises reaping; a
+// goroutine that finds it taken leaves the work to the holder, which
+// re-checks the CQ after unlocking, so no completion is stranded.
+type shard struct {
+	e    *Engine
+	ring *uring.Ring
+
+	mu      sync.Mutex
+	closing bool // guarded by mu: no new requests
+	queued  uint32
+	ts      uring.Timespec // scratch, guarded by mu (not used by the kernel after submit)
+
+	flushing atomic.Bool
+
+	cqMu sync.Mutex
+	cqes [256]*uring.CQE // guarded by cqMu
+
+	ops  []op        // the in-flight slab, indexed by user_data
+	free chan uint32 // free slab slots; blocking on it is the in-flight bound
+
+	outstanding atomic.Int64  // requests the kernel holds (submitted, final CQE not reaped)
+	drained     chan struct{} // signalled when outstanding reaches 0 while closing
+
+	efd       *os.File // ReaperEventfd: readable when async completions arrive
+	efdBuf    []byte   // heap buffer for eventfd reads
+	reaperOut chan struct{}
+
+	submitted, completions, enters, submitErrs atomic.Uint64
+}
+
+func newShard(e *Engine, cfg *config) (*shard, error) {
+	p := &uring.Params{Flags: cfg.setupFlags | uring.SetupCQSize}
+	p.CQEntries = 2 * cfg.entries
+	if cfg.setupFlags&uring.SetupSQPoll != 0 {
+		p.SQThreadIdle = uint32(cfg.sqIdle / time.Millisecond)
+	}
+	if cfg.setupFlags&uring.SetupClamp == 0 {
+		p.Flags |= uring.SetupClamp
+	}
+	r, err := uring.New(cfg.entries, p)
+	if err != nil {
+		return nil, err
+	}
+	sh := &shard{
+		e:         e,
+		ring:      r,
+		ops:       make([]op, cfg.maxInFlight),
+		free:      make(chan uint32, cfg.maxInFlight),
+		drained:   make(chan struct{}, 1),
+		reaperOut: make(chan struct{}),
+	}
+	for i := range sh.ops {
+		sh.ops[i].done = make(chan struct{}, 1)
+		sh.free <- uint32(i)
+	}
+	// Everything the reaper touches exists before it starts: a request
+	// can never arrive at a half-built poller.
+	switch cfg.reaper {
+	case ReaperThread:
+		go sh.reapThread()
+	default:
+		if err := sh.startEventfd(); err != nil {
+			r.Close()
+			return nil, err
+		}
+		go sh.reapEventfd()
+	}
+	return sh, nil
+}
+
+func (sh *shard) startEventfd() error {
+	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		return os.NewSyscallError("eventfd", err)
+	}
+	// EVENTFD_ASYNC: completions posted inline during submit (page-cache
+	// hits) are reaped by the submitter right away and need no wakeup.
+	if err := sh.ring.RegisterEventfdAsync(fd); err != nil {
+		unix.Close(fd)
+		return err
+	}
+	// A non-blocking fd passed to os.NewFile joins Go's network poller,
+	// so the reaper parks without holding an OS thread.
+	sh.efd = os.NewFile(uintptr(fd), "ringo-eventfd")
+	sh.efdBuf = make([]byte, 8)
+	return nil
+}
+
+// reapEventfd is the ReaperEventfd loop.
+func (sh *shard) reapEventfd() {
+	defer close(sh.reaperOut)
+	for {
+		sh.reap()
+		if _, err := sh.efd.Read(sh.efdBuf); err != nil {
+			if errors.Is(err, os.ErrClosed) {
+				return
+			}
+			// EAGAIN cannot happen through the poller; anything else is
+			// a broken eventfd: fall back to a short sleep so the ring
+			// keeps being reaped.
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// reapThread is the ReaperThread loop: one locked OS thread blocked in
+// io_uring_enter until a completion arrives.
+func (sh *shard) reapThread() {
+	runtime.LockOSThread()
+	defer close(sh.reaperOut)
+	for {
+		sh.reap()
+		sh.mu.Lock()
+		stop := sh.closing && sh.outstanding.Load() == 0
+		sh.mu.Unlock()
+		if stop {
+			return
+		}
+		if _, err := sh.ring.WaitCQEvents(1); err != nil {
+			if errors.Is(err, uring.ErrClosed) {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		sh.enters.Add(1)
+	}
+}
+
+// acquire takes a free slot, waiting while maxInFlight requests are in
+// flight.
+func (sh *shard) acquire() *op {
+	idx := <-sh.free
+	o := &sh.ops[idx]
+	o.idx = idx
+	o.gen++
+	return o
+}
+
+// release returns a slot whose final CQE has been consumed.
+func (sh *shard) release(o *op) {
+	o.reset()
+	sh.free <- o.idx
+}
+
+// submit queues o's SQE (and its linked timeout, if any) and makes sure a
+// flush is under way. The caller then waits on o.done.
+func (sh *shard) submit(o *op) error {
+	need := uint32(1)
+	if o.timeout > 0 {
+		need = 2
+	}
+	sh.mu.Lock()
+	if sh.closing {
+		sh.mu.Unlock()
+		return ErrEngineClosed
+	}
+	for sh.ring.SQSpaceLeft() < need {
+		// The SQ is full of SQEs the flusher has not pushed yet: push
+		// them ourselves. The kernel serialises concurrent submitters.
+		n := sh.ring.FlushSQ()
+		if _, err := sh.ring.SubmitFlushed(n, 0); err != nil && !retryable(err) {
+			sh.mu.Unlock()
+			return err
+		}
+		sh.enters.Add(1)
+		if sh.ring.SQSpaceLeft() < need {
+			sh.mu.Unlock()
+			sh.reap()
+			runtime.Gosched()
+			sh.mu.Lock()
+			if sh.closing {
+				sh.mu.Unlock()
+				return ErrEngineClosed
+			}
+		}
+	}
+	sqe := sh.ring.GetSQE()
+	o.fill(sqe)
+	sqe.UserData = userData(o.idx, o.gen)
+	if o.timeout > 0 {
+		sqe.Flags |= uring.SQEIOLink
+		o.ts = uring.Timespec{Sec: int64(o.timeout / time.Second), Nsec: int64(o.timeout % time.Second)}
+		t := sh.ring.GetSQE()
+		// The kernel copies the timespec while it prepares the request,
+		// inside the io_uring_enter that submits it; o.ts lives in the
+		// slab until the final CQE, well past that.
+		t.PrepLinkTimeout(&o.ts, 0)
+		t.UserData = udInternal
+	}
+	sh.outstanding.Add(1)
+	sh.queued++
+	sh.mu.Unlock()
+	sh.kick(o)
+	return nil
+}
+
+func retryable(err error) bool {
+	return errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EAGAIN)
+}
+
+// kick makes sure the queued SQEs reach the kernel. The first goroutine
+// to find no flush under way becomes the flusher; the others return at
+// once and wait for their completion. With several requests in flight the
+// flusher first yields, so that goroutines just woken by completions can
+// add their next requests to the same batch: that is what turns thousands
+// of goroutines' requests into few system calls.
+func (sh *shard) kick(o *op) {
+	if !sh.flushing.CompareAndSwap(false, true) {
+		return
+	}
+	if sh.outstanding.Load() > 1 {
+		runtime.Gosched()
+	}
+	for {
+		sh.mu.Lock()
+		n := sh.ring.FlushSQ()
+		sh.queued = 0
+		sh.mu.Unlock()
+		if n > 0 {
+			for {
+				done, err := sh.ring.SubmitFlushed(n, 0)
+				sh.enters.Add(1)
+				if err == nil {
+					sh.submitted.Add(uint64(done))
+					break
+				}
+				// EBUSY/EAGAIN: the kernel is short of room for
+				// completions; reap some and try again. Any other
+				// error leaves the SQEs published but unconsumed (a
+				// valid ring does not fail this way): back off and
+				// retry rather than abandon requests whose memory the
+				// kernel may still be about to use.
+				sh.submitErrs.Add(1)
+				sh.reap()
+				if retryable(err) {
+					runtime.Gosched()
+				} else {
+					time.Sleep(time.Millisecond)
+				}
+			}
+		}
+		// Requests that completed inline (page-cache hits) are in the
+		// CQ already: deliver them before anything else.
+		sh.reap()
+		sh.flushing.Store(false)
+		// Dekker with submit(): a goroutine that queued an SQE and then
+		// saw flushing==true relies on us to see its SQE here.
+		sh.mu.Lock()
+		more := sh.queued > 0
+		sh.mu.Unlock()
+		if !more || !sh.flushing.CompareAndSwap(false, true) {
+			return
+		}
+	}
+}
+
+// reap delivers every completion in the CQ to its waiting goroutine.
+func (sh *shard) reap() {
+	for {
+		if !sh.cqMu.TryLock() {
+			return
+		}
+		for {
+			n := sh.ring.PeekBatchCQE(sh.cqes[:])
+			if n == 0 {
+				break
+			}
+			for _, cqe := range sh.cqes[:n] {
+				sh.complete(cqe)
+			}
+			sh.ring.CQAdvance(uint32(n))
+			sh.completions.Add(uint64(n))
+		}
+		sh.cqMu.Unlock()
+		if sh.ring.CQReady() == 0 {
+			return
+		}
+	}
+}
+
+func (sh *shard) complete(cqe *uring.CQE) {
+	ud := cqe.UserData
+	if ud&udInternal != 0 {
+		return
+	}
+	idx := uint32(ud)
+	if idx >= uint32(len(sh.ops)) {
+		return
+	}
+	o := &sh.ops[idx]
+	if uint32(ud>>32) != o.gen&0x7fffffff {
+		return
+	}
+	if cqe.Flags&uring.CQEFMore != 0 {
+		// Not the final CQE (zero-copy send before its notification):
+		// keep the result, the slot and its memory until the last one.
+		o.res = cqe.Res
+		o.more = true
+		return
+	}
+	if cqe.Flags&uring.CQEFNotif == 0 {
+		o.res = cqe.Res
+	}
+	o.cqeFlags = cqe.Flags
+	if sh.outstanding.Add(-1) == 0 {
+		select {
+		case sh.drained <- struct{}{}:
+		default:
+		}
+	}
+	o.done <- struct{}{}
+}
+
+// cancel asks the kernel to cancel the request in slot o. The request's
+// final CQE still arrives (with -ECANCELED if the cancel won) and is what
+// the waiting goroutine returns on.
+func (sh *shard) cancel(o *op) {
+	sh.mu.Lock()
+	sqe := sh.ring.GetSQE()
+	for sqe == nil {
+		n := sh.ring.FlushSQ()
+		sh.ring.SubmitFlushed(n, 0)
+		sh.enters.Add(1)
+		sqe = sh.ring.GetSQE()
+	}
+	sqe.PrepCancel64(userData(o.idx, o.gen), 0)
+	sqe.UserData = udInternal
+	sh.queued++
+	sh.mu.Unlock()
+	sh.kick(nil)
+}
+
+// cancelFd cancels every request on fd (File.Close).
+func (sh *shard) cancelFd(fd int) {
+	sh.mu.Lock()
+	sqe := sh.ring.GetSQE()
+	for sqe == nil {
+		n := sh.ring.FlushSQ()
+		sh.ring.SubmitFlushed(n, 0)
+		sh.enters.Add(1)
+		sqe = sh.ring.GetSQE()
+	}
+	sqe.PrepCancelFd(int32(fd), uring.AsyncCancelAll)
+	sqe.UserData = udInternal
+	sh.queued++
+	sh.mu.Unlock()
+	sh.kick(nil)
+}
+
+// close cancels everything in flight, waits for the final CQEs, stops the
+// reaper and closes the ring.
+func (sh *shard) close() error {
+	sh.mu.Lock()
+	if sh.closing {
+		sh.mu.Unlock()
+		return nil
+	}
+	sh.closing = true
+	sqe := sh.ring.GetSQE()
+	if sqe == nil {
+		sh.ring.SubmitFlushed(sh.ring.FlushSQ(), 0)
+		sqe = sh.ring.GetSQE()
+	}
+	if sqe != nil {
+		sqe.PrepCancel64(0, uring.AsyncCancelAny)
+		sqe.UserData = udInternal
+		sh.queued++
+	}
+	sh.mu.Unlock()
+	sh.kick(nil)
+	// Memory the kernel holds is released only by final CQEs: wait for
+	// all of them. Reap here too in case the reaper is between rounds.
+	for sh.outstanding.Load() > 0 {
+		sh.reap()
+		select {
+		case <-sh.drained:
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	// Stop the reaper.
+	if sh.efd != nil {
+		sh.efd.Close()
+	} else {
+		sh.mu.Lock()
+		if sqe := sh.ring.GetSQE(); sqe != nil {
+			sqe.PrepNop()
+			sqe.UserData = udWake
+		}
+		sh.ring.SubmitFlushed(sh.ring.FlushSQ(), 0)
+		sh.mu.Unlock()
+	}
+	<-sh.reaperOut
+	return sh.ring.Close()
+}

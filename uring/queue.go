@@ -1,0 +1,297 @@
+package uring
+
+import (
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// GetSQE returns the next free submission queue entry, zeroed, or nil
+// when the SQ is full (submit, then try again). The entry belongs to the
+// caller until the next Submit.
+func (r *Ring) GetSQE() *SQE {
+	sq := &r.sq
+	// Acquire: the kernel (or the SQPOLL thread) releases head once it
+	// has consumed the SQEs before it, so their slots are ours again.
+	head := loadAcquire(sq.khead)
+	next := sq.sqeTail + 1
+	if next-head > sq.ringEntries {
+		return nil
+	}
+	sqe := (*SQE)(unsafe.Add(sq.sqes, uintptr(sq.sqeTail&sq.ringMask)<<sq.sqeShift))
+	sq.sqeTail = next
+	if sq.sqeShift == 6 {
+		*sqe = SQE{}
+	} else {
+		*(*[2]SQE)(unsafe.Pointer(sqe)) = [2]SQE{}
+	}
+	return sqe
+}
+
+// SQReady returns the number of SQEs prepared but not yet seen by the
+// kernel.
+func (r *Ring) SQReady() uint32 {
+	// Acquire pairs with the kernel's release of head (matters with SQPOLL).
+	return r.sq.sqeTail - loadAcquire(r.sq.khead)
+}
+
+// SQSpaceLeft returns how many more SQEs GetSQE can hand out.
+func (r *Ring) SQSpaceLeft() uint32 { return r.sq.ringEntries - r.SQReady() }
+
+// flushSQ publishes the SQEs handed out since the last flush and returns
+// how many SQEs the kernel has yet to consume.
+func (r *Ring) flushSQ() uint32 {
+	sq := &r.sq
+	tail := sq.sqeTail
+	if sq.sqeHead != tail {
+		sq.sqeHead = tail
+		// Release: the SQE contents written by the Prep calls must be
+		// visible before the kernel (or the SQPOLL thread) sees the tail.
+		storeRelease(sq.ktail, tail)
+	}
+	// Acquire pairs with the kernel's release of head. Without SQPOLL the
+	// kernel only moves head inside io_uring_enter, so this is exact.
+	return tail - loadAcquire(sq.khead)
+}
+
+// cqNeedsFlush reports whether completions are held back in the kernel:
+// overflowed CQEs, or task work (TASKRUN) that only an enter runs.
+// IOPOLL rings complete only when reaped through the kernel.
+func (r *Ring) cqNeedsFlush() bool {
+	return loadAcquire(r.sq.kflags)&(SQCQOverflow|SQTaskrun) != 0 || r.flags&SetupIOPoll != 0
+}
+
+// sqNeedsEnter reports whether publishing submitted SQEs needs a system
+// call, and adds the SQPOLL wakeup flag when the poller sleeps.
+func (r *Ring) sqNeedsEnter(submitted uint32, flags *uint32) bool {
+	if submitted == 0 {
+		return false
+	}
+	if r.flags&SetupSQPoll == 0 {
+		return true
+	}
+	// Full barrier between the tail store in flushSQ and this flag load,
+	// or the poller could fall asleep after we read "awake".
+	if loadAfterFullBarrier(r.sq.kflags)&SQNeedWakeup != 0 {
+		*flags |= EnterSQWakeup
+		return true
+	}
+	return false
+}
+
+// Submit hands the prepared SQEs to the kernel and returns how many it
+// accepted. It does not wait for completions.
+func (r *Ring) Submit() (int, error) {
+	return r.submit(r.flushSQ(), 0, false)
+}
+
+// SubmitAndWait submits and waits until at least waitNr completions are
+// in the CQ.
+func (r *Ring) SubmitAndWait(waitNr uint32) (int, error) {
+	return r.submit(r.flushSQ(), waitNr, false)
+}
+
+func (r *Ring) submit(submitted, waitNr uint32, getEvents bool) (int, error) {
+	if r.fd < 0 {
+		return 0, ErrClosed
+	}
+	cqNeedsEnter := getEvents || waitNr > 0 || r.cqNeedsFlush()
+	flags := r.enterFlags
+	if r.sqNeedsEnter(submitted, &flags) || cqNeedsEnter {
+		if cqNeedsEnter {
+			flags |= EnterGetEvents
+		}
+		n, err := enter(r.enterFd, submitted, waitNr, flags, nil, 0)
+		if err != nil {
+			return n, os.NewSyscallError("io_uring_enter", err)
+		}
+		return n, nil
+	}
+	// SQPOLL with an awake poller: no system call at all.
+	return int(submitted), nil
+}
+
+// CQReady returns the number of completions waiting in the CQ ring.
+func (r *Ring) CQReady() uint32 {
+	// Acquire: the CQEs up to tail are fully written by the kernel.
+	return loadAcquire(r.cq.ktail) - *r.cq.khead
+}
+
+func (r *Ring) cqeAt(idx uint32) *CQE {
+	return (*CQE)(unsafe.Add(r.cq.cqes, uintptr(idx&r.cq.ringMask)<<r.cq.cqeShift))
+}
+
+// PeekCQE returns the oldest completion without waiting, or nil. It
+// flushes overflowed completions from the kernel when the CQ is empty.
+func (r *Ring) PeekCQE() (*CQE, error) {
+	if r.CQReady() == 0 {
+		if !r.cqNeedsFlush() {
+			return nil, nil
+		}
+		if _, err := r.getEvents(0); err != nil {
+			return nil, err
+		}
+		if r.CQReady() == 0 {
+			return nil, nil
+		}
+	}
+	return r.cqeAt(*r.cq.khead), nil
+}
+
+// PeekBatchCQE fills cqes with up to len(cqes) waiting completions and
+// returns how many; release them with CQAdvance. When the CQ is empty and
+// the kernel holds overflowed completions or pending task work, one
+// non-blocking enter flushes them first, as liburing does.
+func (r *Ring) PeekBatchCQE(cqes []*CQE) int {
+	ready := r.CQReady()
+	if ready == 0 && r.cqNeedsFlush() {
+		r.getEvents(0)
+		ready = r.CQReady()
+	}
+	n := min(int(ready), len(cqes))
+	head := *r.cq.khead
+	for i := range n {
+		cqes[i] = r.cqeAt(head + uint32(i))
+	}
+	return n
+}
+
+// CQAdvance releases n completions back to the kernel.
+func (r *Ring) CQAdvance(n uint32) {
+	if n == 0 {
+		return
+	}
+	// Release: we are done reading the CQEs before head; the kernel may
+	// overwrite them once it sees the new head.
+	storeRelease(r.cq.khead, *r.cq.khead+n)
+}
+
+// CQESeen releases the completion returned by PeekCQE or WaitCQE.
+func (r *Ring) CQESeen() { r.CQAdvance(1) }
+
+// ForEachCQE calls fn for each waiting completion, in order, until fn
+// returns false, then releases the ones visited. It returns how many it
+// visited. fn must not keep the *CQE.
+func (r *Ring) ForEachCQE(fn func(*CQE) bool) uint32 {
+	head := *r.cq.khead
+	tail := loadAcquire(r.cq.ktail)
+	var n uint32
+	for ; head+n != tail; n++ {
+		if !fn(r.cqeAt(head + n)) {
+			n++
+			break
+		}
+	}
+	r.CQAdvance(n)
+	return n
+}
+
+// getEvents enters the kernel to run task work and flush overflow,
+// waiting for waitNr completions.
+func (r *Ring) getEvents(waitNr uint32) (int, error) {
+	if r.fd < 0 {
+		return 0, ErrClosed
+	}
+	n, err := enter(r.enterFd, 0, waitNr, r.enterFlags|EnterGetEvents, nil, 0)
+	if err != nil {
+		return n, os.NewSyscallError("io_uring_enter", err)
+	}
+	return n, nil
+}
+
+// WaitCQE returns the oldest completion, waiting for one if none is
+// ready. Release it with CQESeen.
+func (r *Ring) WaitCQE() (*CQE, error) { return r.WaitCQENr(1) }
+
+// WaitCQENr waits until at least waitNr completions are ready and returns
+// the oldest. Pending SQEs are submitted in the same system call.
+func (r *Ring) WaitCQENr(waitNr uint32) (*CQE, error) {
+	for {
+		if r.CQReady() >= max(waitNr, 1) {
+			return r.cqeAt(*r.cq.khead), nil
+		}
+		if _, err := r.submit(r.flushSQ(), waitNr, true); err != nil {
+			return nil, err
+		}
+		if r.CQReady() > 0 && r.CQReady() >= waitNr {
+			return r.cqeAt(*r.cq.khead), nil
+		}
+	}
+}
+
+// WaitCQETimeout is WaitCQE with a timeout (FeatExtArg, 5.11). It returns
+// an error wrapping syscall.ETIME when the timeout passes first. Pending
+// SQEs are submitted in the same call.
+func (r *Ring) WaitCQETimeout(timeout time.Duration) (*CQE, error) {
+	if r.CQReady() > 0 {
+		return r.cqeAt(*r.cq.khead), nil
+	}
+	if r.features&FeatExtArg == 0 {
+		return nil, os.NewSyscallError("io_uring_enter", syscall.EOPNOTSUPP)
+	}
+	if r.fd < 0 {
+		return nil, ErrClosed
+	}
+	// The kernel reads the argument during the call; heap memory that
+	// the call keeps reachable is safe (goroutine stacks may move).
+	w := r.waitArgs()
+	w.ts = Timespec{Sec: int64(timeout / time.Second), Nsec: int64(timeout % time.Second)}
+	w.arg = GeteventsArg{Ts: uint64(uintptr(unsafe.Pointer(&w.ts)))}
+	flags := r.enterFlags | EnterGetEvents | EnterExtArg
+	for {
+		submitted := r.flushSQ()
+		r.sqNeedsEnter(submitted, &flags) // adds EnterSQWakeup if the poller sleeps
+		_, err := enter(r.enterFd, submitted, 1, flags, unsafe.Pointer(&w.arg), unsafe.Sizeof(w.arg))
+		if r.CQReady() > 0 {
+			return r.cqeAt(*r.cq.khead), nil
+		}
+		if err != nil {
+			return nil, os.NewSyscallError("io_uring_enter", err)
+		}
+	}
+}
+
+// waitArgs is the heap-resident argument block for EXT_ARG waits: the
+// kernel reads it by address, so it lives as long as the Ring.
+type waitArgs struct {
+	arg GeteventsArg
+	ts  Timespec
+}
+
+func (r *Ring) waitArgs() *waitArgs {
+	if r.wait == nil {
+		r.wait = new(waitArgs)
+	}
+	return r.wait
+}
+
+// FlushSQ publishes the SQEs prepared since the last flush to the kernel,
+// without a system call, and returns how many the kernel has yet to
+// consume. Together with SubmitFlushed it lets a caller that serialises
+// GetSQE with a lock drop that lock before the system call.
+func (r *Ring) FlushSQ() uint32 { return r.flushSQ() }
+
+// SubmitFlushed enters the kernel to submit n SQEs already published by
+// FlushSQ, waiting for waitNr completions. It is safe to call while
+// another goroutine prepares and flushes more SQEs under the caller's
+// lock, as long as only one goroutine calls SubmitFlushed at a time.
+func (r *Ring) SubmitFlushed(n, waitNr uint32) (int, error) {
+	return r.submit(n, waitNr, false)
+}
+
+// FlushCQ runs pending task work and moves overflowed completions into
+// the CQ ring, without waiting, when the kernel says either is pending.
+func (r *Ring) FlushCQ() error {
+	if !r.cqNeedsFlush() {
+		return nil
+	}
+	_, err := r.getEvents(0)
+	return err
+}
+
+// WaitCQEvents enters the kernel, without submitting anything, until at
+// least n completions are ready. Unlike WaitCQE it never touches the SQ,
+// so one goroutine may wait with it while others prepare and submit SQEs
+// under their own lock.
+func (r *Ring) WaitCQEvents(n uint32) (int, error) { return r.getEvents(n) }
