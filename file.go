@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -168,11 +169,19 @@ func (f *File) Close() error {
 	if f.closing.Swap(true) {
 		return &fs.PathError{Op: "close", Path: f.name, Err: os.ErrClosed}
 	}
-	if f.refs.Load() > 0 && f.sh != nil && !f.e.closed.Load() {
-		f.sh.cancelFd(f.fd)
-	}
+	// Calls in progress may be in the kernel, or about to submit (they
+	// passed incref before closing was set): cancel what is on the fd
+	// until every call has returned, so none is left waiting.
+	wait := 100 * time.Microsecond
 	for f.refs.Load() > 0 {
-		<-f.drained
+		if f.sh != nil && !f.e.closed.Load() {
+			f.sh.cancelFd(f.fd)
+		}
+		select {
+		case <-f.drained:
+		case <-time.After(wait):
+			wait = min(2*wait, 50*time.Millisecond)
+		}
 	}
 	if err := unix.Close(f.fd); err != nil {
 		return &fs.PathError{Op: "close", Path: f.name, Err: err}
@@ -188,6 +197,9 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 	}
 	if f.sh == nil {
 		return f.sysRW(write, p, off)
+	}
+	if f.closing.Load() {
+		return 0, os.ErrClosed
 	}
 	sh := f.sh
 	o := sh.acquire()

@@ -3,6 +3,7 @@ package ringo
 import (
 	"context"
 	"runtime"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,7 +20,10 @@ import (
 type op struct {
 	done chan struct{} // capacity 1: signalled at the final CQE
 	idx  uint32
-	gen  uint32
+	// gen is bumped by acquire and read by the reaper to match CQEs; the
+	// kernel is the only link between the two, which the race detector
+	// cannot see, so it is atomic.
+	gen atomic.Uint32
 
 	sqe     uring.SQE     // template copied into the ring
 	timeout time.Duration // >0: followed by a linked timeout
@@ -47,6 +51,8 @@ func (o *op) reset() {
 		o.pin.Unpin()
 		o.pinned = false
 	}
+	// Prep methods assume a zeroed SQE, as GetSQE gives.
+	o.sqe = uring.SQE{}
 	o.buf = nil
 	clear(o.iovs)
 	o.iovs = o.iovs[:0]

@@ -105,9 +105,10 @@ func (sh *shard) startEventfd() error {
 	if err != nil {
 		return os.NewSyscallError("eventfd", err)
 	}
-	// EVENTFD_ASYNC: completions posted inline during submit (page-cache
-	// hits) are reaped by the submitter right away and need no wakeup.
-	if err := sh.ring.RegisterEventfdAsync(fd); err != nil {
+	// Plain REGISTER_EVENTFD, not EVENTFD_ASYNC: the async variant only
+	// signals completions posted by io-wq workers, and O_DIRECT reads
+	// complete through task work instead, so waiting on it would hang.
+	if err := sh.ring.RegisterEventfd(fd); err != nil {
 		unix.Close(fd)
 		return err
 	}
@@ -164,7 +165,7 @@ func (sh *shard) acquire() *op {
 	idx := <-sh.free
 	o := &sh.ops[idx]
 	o.idx = idx
-	o.gen++
+	o.gen.Add(1)
 	return o
 }
 
@@ -208,7 +209,7 @@ func (sh *shard) submit(o *op) error {
 	}
 	sqe := sh.ring.GetSQE()
 	o.fill(sqe)
-	sqe.UserData = userData(o.idx, o.gen)
+	sqe.UserData = userData(o.idx, o.gen.Load())
 	if o.timeout > 0 {
 		sqe.Flags |= uring.SQEIOLink
 		o.ts = uring.Timespec{Sec: int64(o.timeout / time.Second), Nsec: int64(o.timeout % time.Second)}
@@ -320,7 +321,7 @@ func (sh *shard) complete(cqe *uring.CQE) {
 		return
 	}
 	o := &sh.ops[idx]
-	if uint32(ud>>32) != o.gen&0x7fffffff {
+	if uint32(ud>>32) != o.gen.Load()&0x7fffffff {
 		return
 	}
 	if cqe.Flags&uring.CQEFMore != 0 {
@@ -355,7 +356,7 @@ func (sh *shard) cancel(o *op) {
 		sh.enters.Add(1)
 		sqe = sh.ring.GetSQE()
 	}
-	sqe.PrepCancel64(userData(o.idx, o.gen), 0)
+	sqe.PrepCancel64(userData(o.idx, o.gen.Load()), 0)
 	sqe.UserData = udInternal
 	sh.queued++
 	sh.mu.Unlock()

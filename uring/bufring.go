@@ -1,6 +1,7 @@
 package uring
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"syscall"
@@ -200,7 +201,7 @@ func (b *BufRing) Close() error {
 		return nil
 	}
 	if b.ring.fd >= 0 {
-		if err := b.ring.UnregisterPbufRing(b.group); err != nil && !isErrno(err, syscall.ENOENT) {
+		if err := b.ring.UnregisterPbufRing(b.group); err != nil && !errors.Is(err, syscall.ENOENT) {
 			return err
 		}
 	}

@@ -84,7 +84,18 @@ func trySetupFlag(flag uint32) (ok, definite bool) {
 	p := new(Params)
 	p.Flags = flag
 	if flag&SetupSQAff != 0 {
+		// Pin the poller to a CPU this process may run on (CPU 0 may be
+		// outside a container's cpuset).
 		p.Flags |= SetupSQPoll
+		var set unix.CPUSet
+		if unix.SchedGetaffinity(0, &set) == nil {
+			for cpu := range len(set) * 64 {
+				if set.IsSet(cpu) {
+					p.SQThreadCPU = uint32(cpu)
+					break
+				}
+			}
+		}
 	}
 	if flag&SetupDeferTaskrun != 0 {
 		p.Flags |= SetupSingleIssuer

@@ -102,6 +102,25 @@ func (r *Ring) submit(submitted, waitNr uint32, getEvents bool) (int, error) {
 		if cqNeedsEnter {
 			flags |= EnterGetEvents
 		}
+		if waitNr > 0 && submitted > 0 && r.tryInline() {
+			// Many requests (NOPs, page-cache hits, ready sockets)
+			// complete during submission. Submit without waiting first:
+			// that call cannot block, so it skips the runtime's
+			// blocking-syscall bookkeeping; only if the completions are
+			// not there yet do we make the blocking call.
+			n, err := enter(r.enterFd, submitted, 0, flags, nil, 0)
+			if err != nil {
+				return n, os.NewSyscallError("io_uring_enter", err)
+			}
+			if r.CQReady() >= waitNr {
+				return n, nil
+			}
+			r.inlineMiss()
+			if _, err := enter(r.enterFd, 0, waitNr, flags, nil, 0); err != nil {
+				return n, os.NewSyscallError("io_uring_enter", err)
+			}
+			return n, nil
+		}
 		n, err := enter(r.enterFd, submitted, waitNr, flags, nil, 0)
 		if err != nil {
 			return n, os.NewSyscallError("io_uring_enter", err)
@@ -295,3 +314,19 @@ func (r *Ring) FlushCQ() error {
 // so one goroutine may wait with it while others prepare and submit SQEs
 // under their own lock.
 func (r *Ring) WaitCQEvents(n uint32) (int, error) { return r.getEvents(n) }
+
+// Adaptive inline submission. After a miss (completions not ready after a
+// non-blocking submit) the next inlineRetry waits go straight to the
+// blocking call, so a ring whose requests never complete inline pays the
+// extra system call once per inlineRetry waits, not on every one.
+const inlineRetry = 64
+
+func (r *Ring) tryInline() bool {
+	if r.inlineSkip == 0 {
+		return true
+	}
+	r.inlineSkip--
+	return false
+}
+
+func (r *Ring) inlineMiss() { r.inlineSkip = inlineRetry }

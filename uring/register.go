@@ -1,7 +1,6 @@
 package uring
 
 import (
-	"errors"
 	"os"
 	"runtime"
 	"syscall"
@@ -27,16 +26,18 @@ import (
 // kernel's answers back.
 
 // doRegister issues one register call on r. When the ring fd has been
-// registered (RegisterRingFd) the call goes through the registered index
-// with RegisterOpUseRegisteredRing, as liburing's do_register does;
-// otherwise through the ring fd. Errors are wrapped as
-// *os.SyscallError("io_uring_register").
+// registered (RegisterRingFd) and the kernel has FeatRegRegRing, the call
+// goes through the registered index with RegisterOpUseRegisteredRing, as
+// liburing's do_register does; otherwise through the ring fd. Errors
+// are wrapped as *os.SyscallError("io_uring_register").
 func (r *Ring) doRegister(op RegisterOp, arg unsafe.Pointer, n uint32) (int, error) {
 	if r.fd < 0 {
 		return 0, ErrClosed
 	}
 	fd := r.fd
-	if r.registerUseRing != 0 {
+	// Kernels before 6.3 (no FeatRegRegRing) accept a registered ring
+	// index for io_uring_enter only, not here; liburing checks the same.
+	if r.registerUseRing != 0 && r.features&FeatRegRegRing != 0 {
 		fd = r.enterFd
 		op |= RegisterOpUseRegisteredRing
 	}
@@ -57,10 +58,10 @@ func registerArg[T any](r *Ring, op RegisterOp, arg *T, n uint32) (int, error) {
 	return r.doRegister(op, unsafe.Pointer(arg), n)
 }
 
-// heapSlice copies s into a new pinned heap array and returns it with the
+// regHeapSlice copies s into a new pinned heap array and returns it with the
 // address of its first element (nil for an empty s). Unpin pin after the
 // call that uses the address.
-func heapSlice[T any](pin *runtime.Pinner, s []T) ([]T, unsafe.Pointer) {
+func regHeapSlice[T any](pin *runtime.Pinner, s []T) ([]T, unsafe.Pointer) {
 	if len(s) == 0 {
 		return nil, nil
 	}
@@ -70,9 +71,9 @@ func heapSlice[T any](pin *runtime.Pinner, s []T) ([]T, unsafe.Pointer) {
 	return c, unsafe.Pointer(&c[0])
 }
 
-// iovecs builds a pinned heap array of iovecs describing bufs. An empty
+// regIovecs builds a pinned heap array of iovecs describing bufs. An empty
 // buffer becomes {nil, 0}, which the kernel accepts as an empty slot.
-func iovecs(pin *runtime.Pinner, bufs [][]byte) ([]unix.Iovec, unsafe.Pointer) {
+func regIovecs(pin *runtime.Pinner, bufs [][]byte) ([]unix.Iovec, unsafe.Pointer) {
 	if len(bufs) == 0 {
 		return nil, nil
 	}
@@ -106,7 +107,7 @@ func iovecs(pin *runtime.Pinner, bufs [][]byte) ([]unix.Iovec, unsafe.Pointer) {
 func (r *Ring) RegisterBuffers(bufs [][]byte) error {
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	iov, p := iovecs(&pin, bufs)
+	iov, p := regIovecs(&pin, bufs)
 	_, err := r.doRegister(RegisterOpBuffers, p, uint32(len(iov)))
 	runtime.KeepAlive(iov)
 	return err
@@ -124,8 +125,8 @@ func (r *Ring) RegisterBuffersTags(bufs [][]byte, tags []uint64) error {
 	}
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	iov, p := iovecs(&pin, bufs)
-	tc, tp := heapSlice(&pin, tags)
+	iov, p := regIovecs(&pin, bufs)
+	tc, tp := regHeapSlice(&pin, tags)
 	reg := &RsrcRegister{Nr: uint32(len(bufs)), Data: uint64(uintptr(p)), Tags: uint64(uintptr(tp))}
 	_, err := registerArg(r, RegisterOpBuffers2, reg, uint32(unsafe.Sizeof(*reg)))
 	runtime.KeepAlive(iov)
@@ -154,8 +155,8 @@ func (r *Ring) RegisterBuffersUpdateTag(off uint32, bufs [][]byte, tags []uint64
 	}
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	iov, p := iovecs(&pin, bufs)
-	tc, tp := heapSlice(&pin, tags)
+	iov, p := regIovecs(&pin, bufs)
+	tc, tp := regHeapSlice(&pin, tags)
 	up := &RsrcUpdate2{Offset: off, Data: uint64(uintptr(p)), Tags: uint64(uintptr(tp)), Nr: uint32(len(bufs))}
 	n, err := registerArg(r, RegisterOpBuffersUpdate, up, uint32(unsafe.Sizeof(*up)))
 	runtime.KeepAlive(iov)
@@ -242,7 +243,7 @@ func SizeFileTable(want uint32) uint32 {
 func (r *Ring) RegisterFiles(fds []int32) error {
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	c, p := heapSlice(&pin, fds)
+	c, p := regHeapSlice(&pin, fds)
 	_, err := r.doRegister(RegisterOpFiles, p, uint32(len(c)))
 	runtime.KeepAlive(c)
 	return err
@@ -258,8 +259,8 @@ func (r *Ring) RegisterFilesTags(fds []int32, tags []uint64) error {
 	}
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	c, p := heapSlice(&pin, fds)
-	tc, tp := heapSlice(&pin, tags)
+	c, p := regHeapSlice(&pin, fds)
+	tc, tp := regHeapSlice(&pin, tags)
 	reg := &RsrcRegister{Nr: uint32(len(fds)), Data: uint64(uintptr(p)), Tags: uint64(uintptr(tp))}
 	_, err := registerArg(r, RegisterOpFiles2, reg, uint32(unsafe.Sizeof(*reg)))
 	runtime.KeepAlive(c)
@@ -285,7 +286,7 @@ func (r *Ring) RegisterFilesSparse(n uint32) error {
 func (r *Ring) RegisterFilesUpdate(off uint32, fds []int32) (int, error) {
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	c, p := heapSlice(&pin, fds)
+	c, p := regHeapSlice(&pin, fds)
 	up := &RsrcUpdate{Offset: off, Data: uint64(uintptr(p))}
 	n, err := registerArg(r, RegisterOpFilesUpdate, up, uint32(len(c)))
 	runtime.KeepAlive(c)
@@ -300,8 +301,8 @@ func (r *Ring) RegisterFilesUpdateTag(off uint32, fds []int32, tags []uint64) (i
 	}
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	c, p := heapSlice(&pin, fds)
-	tc, tp := heapSlice(&pin, tags)
+	c, p := regHeapSlice(&pin, fds)
+	tc, tp := regHeapSlice(&pin, tags)
 	up := &RsrcUpdate2{Offset: off, Data: uint64(uintptr(p)), Tags: uint64(uintptr(tp)), Nr: uint32(len(fds))}
 	n, err := registerArg(r, RegisterOpFilesUpdate2, up, uint32(unsafe.Sizeof(*up)))
 	runtime.KeepAlive(c)
@@ -386,7 +387,7 @@ func (r *Ring) UnregisterPersonality(id uint16) error {
 func (r *Ring) RegisterRestrictions(res []Restriction) error {
 	var pin runtime.Pinner
 	defer pin.Unpin()
-	c, p := heapSlice(&pin, res)
+	c, p := regHeapSlice(&pin, res)
 	_, err := r.doRegister(RegisterOpRestrictions, p, uint32(len(c)))
 	runtime.KeepAlive(c)
 	return err
@@ -571,23 +572,37 @@ func (r *Ring) RegisterMemRegion(desc *RegionDesc, flags uint64) error {
 // the new sizes; p.Flags may hold SetupCQSize (use p.CQEntries, else twice
 // the SQ size) and SetupClamp; all other fields must be zero. The kernel
 // only resizes rings created with SetupDeferTaskrun (EINVAL otherwise),
-// and refuses while the CQ has overflowed entries. Requests and
-// completions pending at the time are carried over.
+// so the call must come from the ring's issuing thread, and it refuses
+// while the CQ has overflowed entries. Requests and completions pending
+// at the time are carried over.
 //
 // SQEs obtained with GetSQE and not yet submitted are published to the
-// kernel first, so the kernel copies them into the new ring. After the
-// kernel switches rings the old mappings are unmapped and the new ones
-// mapped, as liburing's io_uring_resize_rings does; *SQE and *CQE
-// pointers obtained before the call are invalid afterwards. If mapping
-// the new rings fails, the ring cannot be used any more and must be
-// closed. Rings set up with SetupNoMmap are refused with EINVAL, as in
-// liburing. On success p receives the kernel's answer.
+// kernel first, so that the kernel copies them into the new ring; the
+// next Submit hands them over. After the kernel switches rings the new
+// ones are mapped and the old mappings released, as liburing's
+// io_uring_resize_rings does; *SQE and *CQE pointers obtained before the
+// call are invalid afterwards. Rings set up with SetupNoMmap are refused
+// with EINVAL, as in liburing. On success p receives the kernel's answer.
+//
+// The kernel keeps using an SQ index array (unless SetupNoSQArray) but,
+// up to at least 6.18, does not report its new offset (sq_off.array comes
+// back 0; liburing then writes its index map over the ring header unless
+// the ring has SetupNoSQArray, which liburing sets by default). The
+// offset is recomputed here the way the kernel lays the ring out (after
+// the CQEs, aligned to the cache line), after checking that this layout
+// rule reproduces the current ring's offset; when it does not, the resize
+// is refused with EOPNOTSUPP before the kernel is asked. If mapping the
+// new rings fails after the kernel has switched, the ring cannot be used
+// any more and must be closed.
 func (r *Ring) ResizeRings(p *Params) error {
 	if p == nil || r.flags&SetupNoMmap != 0 {
 		return os.NewSyscallError("io_uring_register", syscall.EINVAL)
 	}
 	if r.fd < 0 {
 		return ErrClosed
+	}
+	if r.flags&SetupNoSQArray == 0 && len(r.sqArrayAligns()) == 0 {
+		return os.NewSyscallError("io_uring_register", syscall.EOPNOTSUPP)
 	}
 	np := new(Params)
 	*np = *p
@@ -606,11 +621,18 @@ func (r *Ring) ResizeRings(p *Params) error {
 	np.SQThreadCPU = r.params.SQThreadCPU
 	np.SQThreadIdle = r.params.SQThreadIdle
 	np.WQFd = r.params.WQFd
+	if r.flags&SetupNoSQArray == 0 && np.SQOff.Array == 0 {
+		off, ok := r.resizedSQArrayOffset(np.CQOff.CQEs, np.CQEntries)
+		if !ok {
+			return os.NewSyscallError("io_uring_register", syscall.EOPNOTSUPP)
+		}
+		np.SQOff.Array = off
+	}
 	oldRing, oldCQ, oldSQEs := r.ringMem, r.cqMem, r.sqeMem
 	r.ringMem, r.cqMem, r.sqeMem = nil, nil, nil
 	if err := r.mapRings(np); err != nil {
 		// The kernel already uses the new rings; keep the old mappings
-		// so Close can release them.
+		// so that Close releases them.
 		r.ringMem, r.cqMem, r.sqeMem = oldRing, oldCQ, oldSQEs
 		return err
 	}
@@ -623,5 +645,49 @@ func (r *Ring) ResizeRings(p *Params) error {
 	return nil
 }
 
-// isErrno reports whether err wraps errno e.
-func isErrno(err error, e syscall.Errno) bool { return errors.Is(err, e) }
+// cqRingEnd returns where the CQEs of a ring whose CQE array starts at
+// cqesOff and holds cqEntries entries end, as the kernel's rings_size
+// computes it (with SetupCQE32 the kernel doubles the whole size).
+func (r *Ring) cqRingEnd(cqesOff, cqEntries uint32) uint64 {
+	end := uint64(cqesOff) + uint64(cqEntries)*uint64(cqeSize)
+	if r.flags&SetupCQE32 != 0 {
+		end *= 2
+	}
+	return end
+}
+
+func ringAlignUp(v, a uint64) uint64 { return (v + a - 1) &^ (a - 1) }
+
+// sqArrayAligns returns the cache-line sizes (powers of two) consistent
+// with the current ring's layout: the CQE array is aligned to the cache
+// line, and the SQ index array sits at the end of the CQEs rounded up to
+// a cache line.
+func (r *Ring) sqArrayAligns() []uint64 {
+	var aligns []uint64
+	p := &r.params
+	for a := uint64(8); a <= 4096; a <<= 1 {
+		if uint64(p.CQOff.CQEs)%a == 0 && ringAlignUp(r.cqRingEnd(p.CQOff.CQEs, p.CQEntries), a) == uint64(p.SQOff.Array) {
+			aligns = append(aligns, a)
+		}
+	}
+	return aligns
+}
+
+// resizedSQArrayOffset returns the offset of the SQ index array in a ring
+// resized to cqEntries CQ entries, and false when the layout rule does
+// not determine it.
+func (r *Ring) resizedSQArrayOffset(cqesOff, cqEntries uint32) (uint32, bool) {
+	var off uint64
+	found := false
+	for _, a := range r.sqArrayAligns() {
+		o := ringAlignUp(r.cqRingEnd(cqesOff, cqEntries), a)
+		if found && o != off {
+			return 0, false
+		}
+		off, found = o, true
+	}
+	if !found || off > 1<<31 {
+		return 0, false
+	}
+	return uint32(off), true
+}

@@ -434,7 +434,7 @@ func TestResizeRingsKeepsPendingCompletion(t *testing.T) {
 	}
 }
 
-func TestResizeRingsThenFillNewSQ(t *testing.T) {
+func TestResizeRingsCarriesUnsubmittedSQE(t *testing.T) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	p, err := Probe()
@@ -445,25 +445,68 @@ func TestResizeRingsThenFillNewSQ(t *testing.T) {
 		t.Skip("IORING_SETUP_DEFER_TASKRUN not supported (6.1)")
 	}
 	r := mustRing(t, 4, SetupSingleIssuer|SetupDeferTaskrun)
-	// Move the indexes off zero first, so the new ring starts mid-way.
-	for i := range 3 {
-		mustSQE(t, r).PrepNop()
-		reap(t, r, 1)
-		_ = i
-	}
-	np := Params{SQEntries: 32}
+
+	// Prepared before the resize, submitted after it.
+	sqe := mustSQE(t, r)
+	sqe.PrepNop()
+	sqe.SetUserData(77)
+	np := Params{SQEntries: 8}
 	if err := r.ResizeRings(&np); err != nil {
 		skipIfRegisterUnsupported(t, err, "IORING_REGISTER_RESIZE_RINGS (6.13)")
 		t.Fatalf("ResizeRings: %v", err)
 	}
-	for i := range 32 {
-		sqe := mustSQE(t, r)
-		sqe.PrepNop()
-		sqe.SetUserData(uint64(100 + i))
+	c := submitAndReap(t, r, 1)[0]
+	if c.UserData != 77 || c.Res != 0 {
+		t.Fatalf("completion %+v, want user data 77, res 0", c)
 	}
-	got := byUserData(t, submitAndReap(t, r, 32))
-	for i := range 32 {
-		wantRes(t, "nop in the resized ring", got[uint64(100+i)], 0)
+}
+
+func TestResizeRingsThenFillNewSQ(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	p, err := Probe()
+	if err != nil {
+		t.Fatalf("Probe: %v", err)
+	}
+	if !p.SetupFlagSupported(SetupDeferTaskrun) {
+		t.Skip("IORING_SETUP_DEFER_TASKRUN not supported (6.1)")
+	}
+	// The SQ index array moves with the ring unless there is none, and
+	// 32-byte CQEs change where it lands: cover each layout.
+	for _, layout := range []struct {
+		name  string
+		flags uint32
+	}{
+		{"sq-array", 0},
+		{"no-sq-array", SetupNoSQArray},
+		{"cqe32", SetupCQE32},
+	} {
+		t.Run(layout.name, func(t *testing.T) {
+			if layout.flags != 0 && !p.SetupFlagSupported(layout.flags) {
+				t.Skipf("setup flag %#x not supported", layout.flags)
+			}
+			r := mustRing(t, 4, SetupSingleIssuer|SetupDeferTaskrun|layout.flags)
+			// Move the indexes off zero first, so the new ring starts
+			// mid-way.
+			for range 3 {
+				mustSQE(t, r).PrepNop()
+				reap(t, r, 1)
+			}
+			np := Params{SQEntries: 32}
+			if err := r.ResizeRings(&np); err != nil {
+				skipIfRegisterUnsupported(t, err, "IORING_REGISTER_RESIZE_RINGS (6.13)")
+				t.Fatalf("ResizeRings: %v", err)
+			}
+			for i := range 32 {
+				sqe := mustSQE(t, r)
+				sqe.PrepNop()
+				sqe.SetUserData(uint64(100 + i))
+			}
+			got := byUserData(t, submitAndReap(t, r, 32))
+			for i := range 32 {
+				wantRes(t, "nop in the resized ring", got[uint64(100+i)], 0)
+			}
+		})
 	}
 }
 

@@ -56,6 +56,8 @@ type Ring struct {
 
 	params Params
 	wait   *waitArgs
+
+	inlineSkip uint32 // waits left before trying an inline submit again
 }
 
 // SubmissionQueue is the SQ side of a Ring. Fields prefixed with k point

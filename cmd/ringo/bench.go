@@ -14,4 +14,3 @@ func cmdBench(args []string) error {
 	}
 	return cmdBenchSuite(args)
 }
-
