@@ -23,6 +23,10 @@ const (
 	udWake     = udInternal | 1
 )
 
+// reapBackstop bounds how long a completion can wait unseen when its
+// eventfd signal was suppressed (see kick).
+const reapBackstop = 2 * time.Millisecond
+
 func userData(idx, gen uint32) uint64 { return uint64(gen&0x7fffffff)<<32 | uint64(idx) }
 
 // shard is one ring and the requests in flight on it.
@@ -122,11 +126,26 @@ func (sh *shard) startEventfd() error {
 // reapEventfd is the ReaperEventfd loop.
 func (sh *shard) reapEventfd() {
 	defer close(sh.reaperOut)
+	armed := false
 	for {
 		sh.reap()
+		// While requests are in flight, wake at least every
+		// reapBackstop: the eventfd is silenced during submits (kick),
+		// and a completion posted by another thread in that window is
+		// seen here without a signal.
+		if sh.outstanding.Load() > 0 {
+			sh.efd.SetReadDeadline(time.Now().Add(reapBackstop))
+			armed = true
+		} else if armed {
+			sh.efd.SetReadDeadline(time.Time{})
+			armed = false
+		}
 		if _, err := sh.efd.Read(sh.efdBuf); err != nil {
 			if errors.Is(err, os.ErrClosed) {
 				return
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				continue
 			}
 			// EAGAIN cannot happen through the poller; anything else is
 			// a broken eventfd: fall back to a short sleep so the ring
@@ -250,6 +269,14 @@ func (sh *shard) kick(o *op) {
 		sh.queued = 0
 		sh.mu.Unlock()
 		if n > 0 {
+			// Requests that complete inline are reaped just below by
+			// this goroutine; an eventfd signal for them would only
+			// wake the reaper's thread for nothing (an expensive
+			// cross-CPU wakeup per batch). Silence the eventfd for the
+			// submit; completions from other threads' task work that
+			// land in this window are picked up by the reap below, and
+			// the reaper's deadline covers the rest.
+			sh.ring.SetEventfdEnabled(false)
 			for {
 				done, err := sh.ring.SubmitFlushed(n, 0)
 				sh.enters.Add(1)
@@ -272,6 +299,7 @@ func (sh *shard) kick(o *op) {
 				}
 			}
 		}
+		sh.ring.SetEventfdEnabled(true)
 		// Requests that completed inline (page-cache hits) are in the
 		// CQ already: deliver them before anything else.
 		sh.reap()
@@ -293,21 +321,26 @@ func (sh *shard) reap() {
 		if !sh.cqMu.TryLock() {
 			return
 		}
-		for {
-			n := sh.ring.PeekBatchCQE(sh.cqes[:])
-			if n == 0 {
-				break
-			}
-			for _, cqe := range sh.cqes[:n] {
-				sh.complete(cqe)
-			}
-			sh.ring.CQAdvance(uint32(n))
-			sh.completions.Add(uint64(n))
-		}
+		sh.reapLocked()
 		sh.cqMu.Unlock()
 		if sh.ring.CQReady() == 0 {
 			return
 		}
+	}
+}
+
+// reapLocked delivers the CQ's completions; the caller holds cqMu.
+func (sh *shard) reapLocked() {
+	for {
+		n := sh.ring.PeekBatchCQE(sh.cqes[:])
+		if n == 0 {
+			return
+		}
+		for _, cqe := range sh.cqes[:n] {
+			sh.complete(cqe)
+		}
+		sh.ring.CQAdvance(uint32(n))
+		sh.completions.Add(uint64(n))
 	}
 }
 

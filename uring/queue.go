@@ -330,3 +330,24 @@ func (r *Ring) tryInline() bool {
 }
 
 func (r *Ring) inlineMiss() { r.inlineSkip = inlineRetry }
+
+// SetEventfdEnabled turns eventfd notifications of a registered eventfd
+// on or off (IORING_CQ_EVENTFD_DISABLED, 5.8) without a system call. It
+// reports false where the kernel lacks the CQ flags word.
+func (r *Ring) SetEventfdEnabled(on bool) bool {
+	if r.cq.kflags == nil {
+		return false
+	}
+	// Only this process writes the CQ flags word; the kernel reads it
+	// when it posts a CQE. A sequentially consistent store orders it
+	// before our later loads of the CQ tail (the reap that follows a
+	// re-enable), which is as much as our side can do: see the caller.
+	f := loadRelaxed(r.cq.kflags)
+	if on {
+		f &^= CQEventfdDisabled
+	} else {
+		f |= CQEventfdDisabled
+	}
+	storeRelaxed(r.cq.kflags, f)
+	return true
+}

@@ -9,12 +9,15 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ringo-io/ringo"
 	"github.com/ringo-io/ringo/internal/bench"
+	"github.com/ringo-io/ringo/uring"
 )
 
 // parseSize parses "4k", "1m", "1g", "512" (binary units).
@@ -48,6 +51,14 @@ func fileEngine(name string) (bench.FileEngine, error) {
 		return bench.UringEngine{}, nil
 	case "uring-fixed":
 		return bench.UringEngine{Fixed: true}, nil
+	case "uring-thread":
+		return bench.UringEngine{Opts: []ringo.Option{ringo.WithReaper(ringo.ReaperThread)}, Variant: "thread"}, nil
+	case "uring-sqpoll":
+		return bench.UringEngine{Opts: []ringo.Option{ringo.WithSQPoll(50 * time.Millisecond)}, Variant: "sqpoll"}, nil
+	case "uring-coop":
+		return bench.UringEngine{Opts: []ringo.Option{ringo.WithSetupFlags(uring.SetupCoopTaskrun)}, Variant: "coop"}, nil
+	case "uring-2rings":
+		return bench.UringEngine{Opts: []ringo.Option{ringo.WithRings(2)}, Variant: "2rings"}, nil
 	case "os":
 		return bench.OSEngine{}, nil
 	case "aio":
@@ -110,6 +121,7 @@ func cmdBenchFile(args []string) error {
 	duration := fs.Duration("duration", 5*time.Second, "time per run")
 	asJSON := fs.Bool("json", false, "one JSON object per result line")
 	plot := fs.String("plot", "", "write an SVG chart of IOPS and CPU/op against queue depth")
+	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run")
 	if err := fs.Parse(args); err != nil {
 		return badInput("%v", err)
 	}
@@ -174,6 +186,14 @@ func cmdBenchFile(args []string) error {
 	}
 	ctx, stop := interruptible()
 	defer stop()
+	if *cpuprofile != "" {
+		pf, err := os.Create(*cpuprofile)
+		if err != nil {
+			return badInput("--cpuprofile: %v", err)
+		}
+		pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
 	var jobs []bench.FileJob
 	for _, q := range qds {
 		jobs = append(jobs, bench.FileJob{RW: *rw, Mix: *mix, BS: int(bs), QD: q, Direct: *direct, Warm: *warm,

@@ -16,10 +16,21 @@ type UringEngine struct {
 	Opts []ringo.Option
 	// Fixed uses a registered BufferPool for the goroutines' buffers.
 	Fixed bool
+	// Variant names a non-default configuration in the engine column
+	// ("uring-" + Variant).
+	Variant string
 }
 
-// Name is "uring".
-func (UringEngine) Name() string { return "uring" }
+// Name is "uring", or "uring-"+Variant.
+func (u UringEngine) Name() string {
+	switch {
+	case u.Variant != "":
+		return "uring-" + u.Variant
+	case u.Fixed:
+		return "uring-fixed"
+	}
+	return "uring"
+}
 
 // Run opens job.Path through a fresh ringo engine and runs job with
 // RunWorkers; enters_per_op comes from the engine's counters.
