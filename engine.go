@@ -35,6 +35,8 @@ const (
 	BackendSyscall
 )
 
+// String returns the backend's name, "io_uring" or "syscall", as shown in
+// logs and by the ringo command.
 func (b Backend) String() string {
 	switch b {
 	case BackendIOUring:

@@ -269,9 +269,9 @@ func integrity(t *testing.T, direct, cancels bool) {
 	models := make([][]byte, workers)
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
-	ops := 60
-	if testing.Short() {
-		ops = 15
+	ops, maxSize := 60, 1<<20
+	if testing.Short() || raceEnabled {
+		ops, maxSize = 12, 256<<10
 	}
 	for w := range workers {
 		models[w] = make([]byte, region)
@@ -279,6 +279,7 @@ func integrity(t *testing.T, direct, cancels bool) {
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 42))
+			fill := rand.NewChaCha8([32]byte{byte(w)})
 			model := models[w]
 			base := int64(w) * region
 			var buf []byte
@@ -291,10 +292,10 @@ func integrity(t *testing.T, direct, cancels bool) {
 			for range ops {
 				var off, size int
 				if direct {
-					size = (1 + rng.IntN(256)) * 4096
+					size = (1 + rng.IntN(maxSize/4096)) * 4096
 					off = rng.IntN((region-size)/4096+1) * 4096
 				} else {
-					size = 1 + rng.IntN(1<<20)
+					size = 1 + rng.IntN(maxSize)
 					off = rng.IntN(region - size + 1)
 				}
 				p := buf[:size]
@@ -309,9 +310,7 @@ func integrity(t *testing.T, direct, cancels bool) {
 					}
 				}
 				if rng.IntN(2) == 0 {
-					for i := range p {
-						p[i] = byte(rng.Uint32())
-					}
+					fill.Read(p)
 					n, err := f.WriteAtContext(ctx, p, base+int64(off))
 					copy(model[off:off+n], p[:n])
 					if err != nil && !errors.Is(err, context.Canceled) {

@@ -77,12 +77,20 @@ func fileEngine(name string) (bench.FileEngine, error) {
 // directory unless it is a memory filesystem, else /var/tmp.
 func benchDir() string {
 	for _, d := range []string{os.TempDir(), "/var/tmp"} {
-		var st syscall.Statfs_t
-		if syscall.Statfs(d, &st) == nil && st.Type != 0x01021994 /* tmpfs */ && st.Type != 0x858458f6 /* ramfs */ {
+		if mem, err := onMemoryFS(d); err == nil && !mem {
 			return d
 		}
 	}
 	return os.TempDir()
+}
+
+// onMemoryFS reports whether dir is on tmpfs or ramfs.
+func onMemoryFS(dir string) (bool, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return false, err
+	}
+	return st.Type == 0x01021994 /* tmpfs */ || st.Type == 0x858458f6 /* ramfs */, nil
 }
 
 // testFile prepares the benchmark file: the user's, or a temporary one
@@ -174,18 +182,31 @@ func cmdBenchFile(args []string) error {
 			return badInput("--file: %v", err)
 		}
 	}
+	// Refuse O_DIRECT on a memory filesystem before filling the file: it
+	// would only waste --size bytes of RAM.
+	if *direct && *file != "" {
+		if mem, err := onMemoryFS(filepath.Dir(*file)); err == nil && mem {
+			return badInput("--direct: %s is on a memory-backed filesystem (tmpfs/ramfs), where O_DIRECT measures nothing; use a file on a disk filesystem", *file)
+		}
+	}
+	// Catch Ctrl-C before making the temporary file, so that it is removed
+	// even when the interrupt comes while it is being filled.
+	ctx, stop := interruptible()
+	defer stop()
 	path, cleanup, err := testFile(*file, size)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "ringo: interrupted while preparing the test file")
+		return nil
+	}
 	if *direct {
 		if err := bench.CheckDirect(path); err != nil {
 			return badInput("--direct: %v", err)
 		}
 	}
-	ctx, stop := interruptible()
-	defer stop()
 	if *cpuprofile != "" {
 		pf, err := os.Create(*cpuprofile)
 		if err != nil {

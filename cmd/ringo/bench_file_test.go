@@ -1,0 +1,202 @@
+package main
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ringo-io/ringo/internal/bench"
+)
+
+// diskDir returns a new directory on a disk filesystem if there is one
+// (where benchDir puts its files), removed after the test.
+func diskDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp(benchDir(), "ringo-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// fileArgs are the arguments of a small, short file benchmark on path.
+func fileArgs(path string, extra ...string) []string {
+	return append([]string{"bench", "file", "--bs", "4k", "--qd", "4", "--size", "8m", "--duration", "200ms", "--file", path}, extra...)
+}
+
+func TestBenchFileBadInput(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	x := filepath.Join(dir, "x")
+	for _, c := range []struct {
+		args    []string
+		mention string
+	}{
+		{[]string{"--engine", "bogus"}, `unknown engine "bogus"`},
+		{[]string{"--engines", "uring,bogus"}, `unknown engine "bogus"`},
+		{[]string{"--bs", "0"}, "--bs"},
+		{[]string{"--bs", "128m"}, "--bs"},
+		{[]string{"--qd", "0"}, "--qd"},
+		{[]string{"--sweep-qd", "1,0"}, "--sweep-qd"},
+		{[]string{"--rw", "bogus"}, "--rw"},
+		{[]string{"--mix", "101"}, "--mix"},
+		{[]string{"--duration", "0s"}, "--duration"},
+		{[]string{"--size", "lots"}, "--size"},
+		{[]string{"--size", "1000t", "--file", x}, "does not fit"},
+		{[]string{"--size", "1m", "--file", "/nonexistent-dir/x"}, "/nonexistent-dir"},
+		{[]string{"--size", "1m", "--file", dir}, "not a regular file"},
+		{[]string{"--nonsense"}, "nonsense"},
+	} {
+		res := runRingo(t, append([]string{"bench", "file"}, c.args...)...)
+		if res.code != exitUsage {
+			t.Errorf("bench file %q: exit %d, want %d\nstderr:\n%s", c.args, res.code, exitUsage, res.stderr)
+			continue
+		}
+		msg := strings.TrimSpace(res.stderr)
+		if !strings.Contains(msg, c.mention) {
+			t.Errorf("bench file %q: stderr does not mention %q:\n%s", c.args, c.mention, msg)
+		}
+		// One clear line, except for flag errors, where the flag package
+		// adds the flag list.
+		if c.args[0] != "--nonsense" && strings.Contains(msg, "\n") {
+			t.Errorf("bench file %q: want one line on stderr, got:\n%s", c.args, msg)
+		}
+	}
+	if _, err := os.Stat(x); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a file that does not fit was created anyway: %v", err)
+	}
+}
+
+func TestBenchFileDirectOnTmpfs(t *testing.T) {
+	t.Parallel()
+	if mem, err := onMemoryFS("/dev/shm"); err != nil || !mem {
+		t.Skip("no tmpfs at /dev/shm")
+	}
+	path := fmt.Sprintf("/dev/shm/ringo-test-%d.dat", os.Getpid())
+	t.Cleanup(func() { os.Remove(path) })
+	res := runRingo(t, fileArgs(path, "--direct", "--size", "16m")...)
+	if res.code != exitUsage || !strings.Contains(res.stderr, "--direct") || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+		t.Errorf("--direct on tmpfs: exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(path); err == nil {
+		t.Errorf("--direct on tmpfs filled %s before refusing", path)
+	}
+}
+
+// checkFileRows checks the JSON output of a file benchmark: one row per
+// engine, in order, with every documented field and a positive rate.
+func checkFileRows(t *testing.T, out, rw string, direct bool, engines ...string) []bench.Result {
+	t.Helper()
+	maps, rows := jsonLines(t, out)
+	if len(rows) != len(engines) {
+		t.Fatalf("%d rows, want %d (%v):\n%s", len(rows), len(engines), engines, out)
+	}
+	for i, r := range rows {
+		for _, k := range []string{"bench", "engine", "rw", "bs", "qd", "direct", "ops", "seconds", "iops", "mib_s", "cpu_us_per_op", "p50_us", "p99_us", "p999_us", "threads"} {
+			if _, ok := maps[i][k]; !ok {
+				t.Errorf("row %d (%s): no %q field", i, r.Engine, k)
+			}
+		}
+		if r.Engine != engines[i] || r.Bench != "file" || r.RW != rw || r.BS != 4096 || r.QD != 4 || r.Direct != direct {
+			t.Errorf("row %d: %+v", i, r)
+		}
+		if r.Note != "" || r.IOPS <= 0 || r.MiBs <= 0 || r.Ops <= 0 || r.Threads < 1 || r.P50Us <= 0 || r.P99Us < r.P50Us {
+			t.Errorf("row %d (%s): note %q, iops %v, mib_s %v, ops %d, threads %d, p50 %v, p99 %v",
+				i, r.Engine, r.Note, r.IOPS, r.MiBs, r.Ops, r.Threads, r.P50Us, r.P99Us)
+		}
+		if strings.HasPrefix(r.Engine, "uring") && r.EntersPerOp <= 0 {
+			t.Errorf("row %d (%s): enters_per_op %v, want > 0", i, r.Engine, r.EntersPerOp)
+		}
+	}
+	return rows
+}
+
+func TestBenchFileRandRead(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(diskDir(t), "f.dat")
+	res := mustSucceed(t, fileArgs(path, "--engines", "uring,os,aio", "--rw", "randread", "--json")...)
+	checkFileRows(t, res.stdout, "randread", false, "uring", "os", "aio")
+	if st, err := os.Stat(path); err != nil || st.Size() != 8<<20 {
+		t.Errorf("the --file given is not kept at 8m: %v", err)
+	}
+}
+
+func TestBenchFileRandWrite(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(diskDir(t), "f.dat")
+	res := mustSucceed(t, fileArgs(path, "--engines", "uring,os,aio", "--rw", "randwrite", "--json")...)
+	checkFileRows(t, res.stdout, "randwrite", false, "uring", "os", "aio")
+}
+
+func TestBenchFileDirect(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(diskDir(t), "f.dat")
+	if err := bench.PrepareFile(path, 8<<20); err != nil {
+		t.Fatal(err)
+	}
+	if err := bench.CheckDirect(path); err != nil {
+		t.Skip(err)
+	}
+	res := mustSucceed(t, fileArgs(path, "--engines", "uring,os,aio", "--direct", "--json")...)
+	checkFileRows(t, res.stdout, "randread", true, "uring", "os", "aio")
+}
+
+func TestBenchFileFio(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(diskDir(t), "f.dat")
+	res := mustSucceed(t, fileArgs(path, "--engine", "fio", "--json")...)
+	if _, err := exec.LookPath("fio"); err != nil {
+		_, rows := jsonLines(t, res.stdout)
+		if len(rows) != 1 || rows[0].Engine != "fio" || rows[0].Note != "fio not installed" {
+			t.Errorf("without fio: %s", res.stdout)
+		}
+		t.Skip("fio not installed: checked the note only")
+	}
+	checkFileRows(t, res.stdout, "randread", false, "fio")
+}
+
+func TestBenchFileSweepPlot(t *testing.T) {
+	t.Parallel()
+	dir := diskDir(t)
+	svg := filepath.Join(dir, "out.svg")
+	res := mustSucceed(t, fileArgs(filepath.Join(dir, "f.dat"), "--engines", "uring,os", "--sweep-qd", "1,2", "--plot", svg)...)
+	// The table: a row per engine and depth, and the ratios.
+	for _, s := range []string{"machine:", "uring", "os", "ratios", "uring/os", "qd1", "qd2"} {
+		if !strings.Contains(res.stdout, s) {
+			t.Errorf("table does not contain %q:\n%s", s, res.stdout)
+		}
+	}
+	f, err := os.Open(svg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d := xml.NewDecoder(f)
+	root := ""
+	elems := 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s is not well-formed XML: %v", svg, err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if root == "" {
+				root = se.Name.Local
+			}
+			elems++
+		}
+	}
+	if root != "svg" || elems < 10 {
+		t.Errorf("%s: root <%s>, %d elements", svg, root, elems)
+	}
+}

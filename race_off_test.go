@@ -1,0 +1,5 @@
+//go:build !race
+
+package ringo_test
+
+const raceEnabled = false
