@@ -111,7 +111,9 @@ func checkFileRows(t *testing.T, out, rw string, direct bool, engines ...string)
 			t.Errorf("row %d (%s): note %q, iops %v, mib_s %v, ops %d, threads %d, p50 %v, p99 %v",
 				i, r.Engine, r.Note, r.IOPS, r.MiBs, r.Ops, r.Threads, r.P50Us, r.P99Us)
 		}
-		if strings.HasPrefix(r.Engine, "uring") && r.EntersPerOp <= 0 {
+		// Buffered writes may bypass the ring (pwrite on filesystems
+		// without async buffered writes): enters are checked on reads.
+		if strings.HasPrefix(r.Engine, "uring") && rw == "randread" && r.EntersPerOp <= 0 {
 			t.Errorf("row %d (%s): enters_per_op %v, want > 0", i, r.Engine, r.EntersPerOp)
 		}
 	}
