@@ -108,7 +108,15 @@ func (r *Ring) submit(submitted, waitNr uint32, getEvents bool) (int, error) {
 			// that call cannot block, so it skips the runtime's
 			// blocking-syscall bookkeeping; only if the completions are
 			// not there yet do we make the blocking call.
-			n, err := enter(r.enterFd, submitted, 0, flags, nil, 0)
+			// GETEVENTS with nothing to wait for still walks the
+			// kernel's wait setup; leave it out unless task work or
+			// overflowed CQEs need it (or DEFER_TASKRUN, whose
+			// completions only run inside a GETEVENTS enter).
+			inlineFlags := flags &^ EnterGetEvents
+			if r.flags&SetupDeferTaskrun != 0 || r.cqNeedsFlush() {
+				inlineFlags = flags
+			}
+			n, err := enter(r.enterFd, submitted, 0, inlineFlags, nil, 0)
 			if err != nil {
 				return n, os.NewSyscallError("io_uring_enter", err)
 			}
