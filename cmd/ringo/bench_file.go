@@ -226,7 +226,7 @@ func cmdBenchFile(args []string) error {
 		bench.PrintTable(os.Stdout, rows, "os", "aio", "fio")
 	}
 	if *plot != "" && len(rows) > 0 {
-		if perr := bench.WritePlot(*plot, rows, machine()); perr != nil {
+		if perr := bench.WritePlot(*plot, rows, machineNoDate()); perr != nil {
 			return perr
 		}
 	}
@@ -278,8 +278,11 @@ func cacheWord(j bench.FileJob) string {
 	return "cold"
 }
 
-// machine describes this machine for tables and plots.
-func machine() string {
+// machine describes this machine and the date, for tables.
+func machine() string { return machineNoDate() + ", " + time.Now().Format("2006-01-02") }
+
+// machineNoDate describes this machine (plots add the date themselves).
+func machineNoDate() string {
 	model := "unknown CPU"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(b), "\n") {
@@ -297,5 +300,5 @@ func machine() string {
 		fmt.Sscanf(strings.TrimPrefix(strings.SplitN(string(b), "\n", 2)[0], "MemTotal:"), "%d", &kb)
 		mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
 	}
-	return fmt.Sprintf("%d CPU (%s)%s, Linux %s, %s, %s", runtime.NumCPU(), model, mem, kernelRelease(), runtime.Version(), time.Now().Format("2006-01-02"))
+	return fmt.Sprintf("%d CPU (%s)%s, Linux %s, %s", runtime.NumCPU(), model, mem, kernelRelease(), runtime.Version())
 }

@@ -155,7 +155,13 @@ func cmdBenchSuite(args []string) error {
 		bench.PrintTable(os.Stdout, rows, "os", "aio", "fio", "c-liburing")
 	}
 	if *plot != "" {
-		if err := bench.WritePlot(*plot, rows, machine()); err != nil {
+		var sweep []bench.Result
+		for _, r := range rows {
+			if r.Bench == "file" && r.Direct && r.Note == "" {
+				sweep = append(sweep, r)
+			}
+		}
+		if err := bench.WritePlot(*plot, sweep, machineNoDate()); err != nil {
 			return err
 		}
 	}

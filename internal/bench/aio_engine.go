@@ -44,11 +44,10 @@ func (e AIOEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 	if job.QD > aioMaxQD {
 		return Result{}, fmt.Errorf("bench: aio queue depth must be at most %d, got %d", aioMaxQD, job.QD)
 	}
-	if !job.Warm {
-		if err := EvictCache(job.Path); err != nil {
-			return Result{}, err
-		}
+	if err := setCache(job); err != nil {
+		return Result{}, err
 	}
+
 	// Deferred calls run in reverse: c.Close (io_destroy, which waits for
 	// any request still in flight) runs before the buffer is unmapped.
 	buf := AlignedBuffer(job.QD * job.BS)

@@ -3,6 +3,7 @@ package bench
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math/bits"
 	"math/rand/v2"
 	"os"
@@ -252,4 +253,36 @@ func fmtBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// WarmCache reads path whole through the page cache, so a warm run starts
+// with every page cached whichever engine ran before it.
+func WarmCache(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	for {
+		_, err := f.Read(buf)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// setCache puts job.Path's page cache in the state the job asks for:
+// filled for warm runs, dropped otherwise (fio's --invalidate=1).
+func setCache(job FileJob) error {
+	if job.Path == "" {
+		return nil
+	}
+	if job.Warm {
+		return WarmCache(job.Path)
+	}
+	return EvictCache(job.Path)
 }

@@ -48,7 +48,8 @@ func isSequential(rw string) bool { return rw == "read" || rw == "write" }
 // like fio's iodepth (QD independent streams over the same blocks would
 // mostly hit the same pages).
 //
-// Unless job.Warm, the page cache of job.Path is dropped first (EvictCache).
+// The page cache of job.Path is dropped first (EvictCache), or, with
+// job.Warm, filled first (WarmCache), so every engine starts alike.
 // Write buffers are filled with pseudo-random bytes. The run lasts
 // job.Duration, or until ctx is done. A failed or short read or write
 // stops all goroutines and is returned. On error, including ctx being
@@ -61,10 +62,8 @@ func RunWorkers(ctx context.Context, job FileJob, engine string, f ReaderWriterA
 	if bufAlloc == nil {
 		bufAlloc = AlignedBuffer
 	}
-	if !job.Warm && job.Path != "" {
-		if err := EvictCache(job.Path); err != nil {
-			return Result{}, err
-		}
+	if err := setCache(job); err != nil {
+		return Result{}, err
 	}
 
 	type worker struct {
