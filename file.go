@@ -94,12 +94,7 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 		sh := e.pick()
 		o := sh.acquire()
 		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
-		var res int32
-		res, err = sh.do(nil, o)
-		if err == nil && res < 0 {
-			err = syscall.Errno(-res)
-		}
-		fd = int(res)
+		fd, err = sh.run(nil, o)
 	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
@@ -250,14 +245,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 	default:
 		o.sqe.PrepRead(int32(f.fd), p, uint64(off))
 	}
-	res, err := sh.do(ctx, o)
-	if err != nil {
-		return 0, err
-	}
-	if res < 0 {
-		return 0, syscall.Errno(-res)
-	}
-	return int(res), nil
+	return sh.run(ctx, o)
 }
 
 func (f *File) sysRW(write bool, p []byte, off int64) (int, error) {
@@ -436,14 +424,7 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 	} else {
 		o.sqe.PrepReadv(int32(f.fd), iovs, uint64(off))
 	}
-	res, err := sh.do(ctx, o)
-	if err != nil {
-		return 0, err
-	}
-	if res < 0 {
-		return 0, syscall.Errno(-res)
-	}
-	return int(res), nil
+	return sh.run(ctx, o)
 }
 
 // maxIovecs is IOV_MAX: the kernel refuses longer vectors.
@@ -535,14 +516,8 @@ func (f *File) simple(ctx context.Context, op string, prep func(*uring.SQE), sys
 	}
 	o := f.sh.acquire()
 	prep(&o.sqe)
-	res, err := f.sh.do(ctx, o)
-	if err != nil {
-		return f.wrap(op, err)
-	}
-	if res < 0 {
-		return f.wrap(op, syscall.Errno(-res))
-	}
-	return nil
+	_, err := f.sh.run(ctx, o)
+	return f.wrap(op, err)
 }
 
 // Sync commits the file's data and metadata to stable storage (fsync).

@@ -94,11 +94,7 @@ func (e *Engine) pathOp(op, name string, p1, p2 string, prep func(s *uring.SQE, 
 		b = o.holdPath2(c2)
 	}
 	prep(&o.sqe, a, b)
-	res, err := sh.do(nil, o)
-	if err == nil && res < 0 {
-		err = syscall.Errno(-res)
-	}
-	if err != nil {
+	if _, err := sh.run(nil, o); err != nil {
 		if errors.Is(err, ErrEngineClosed) {
 			err = os.ErrClosed
 		}
@@ -212,10 +208,7 @@ func (e *Engine) statx(dirfd int, name string, flags int) (*unix.Statx_t, error)
 	o.pin.Pin(st)
 	o.pinned = true
 	o.sqe.PrepStatx(int32(dirfd), o.holdPath(c), flags, mask, st)
-	res, err := sh.do(nil, o)
-	if err == nil && res < 0 {
-		err = syscall.Errno(-res)
-	}
+	_, err = sh.run(nil, o)
 	if errors.Is(err, ErrEngineClosed) {
 		err = os.ErrClosed
 	}

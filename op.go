@@ -161,3 +161,15 @@ func (sh *shard) do(ctx context.Context, o *op) (int32, error) {
 	}
 	return res, nil
 }
+
+// run is do for requests whose result is a count or a negative errno.
+func (sh *shard) run(ctx context.Context, o *op) (int, error) {
+	res, err := sh.do(ctx, o)
+	if err != nil {
+		return 0, err
+	}
+	if res < 0 {
+		return 0, syscall.Errno(-res)
+	}
+	return int(res), nil
+}

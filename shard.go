@@ -242,7 +242,7 @@ func (sh *shard) submit(o *op) error {
 	sh.outstanding.Add(1)
 	sh.queued++
 	sh.mu.Unlock()
-	sh.kick(o)
+	sh.kick()
 	return nil
 }
 
@@ -256,7 +256,7 @@ func retryable(err error) bool {
 // flusher first yields, so that goroutines just woken by completions can
 // add their next requests to the same batch: that is what turns thousands
 // of goroutines' requests into few system calls.
-func (sh *shard) kick(o *op) {
+func (sh *shard) kick() {
 	if !sh.flushing.CompareAndSwap(false, true) {
 		return
 	}
@@ -377,40 +377,35 @@ func (sh *shard) complete(cqe *uring.CQE) {
 	o.done <- struct{}{}
 }
 
+// internal queues an SQE of the engine's own (a cancel), with no slot
+// and no completion to wait for, and makes sure it is submitted.
+func (sh *shard) internal(prep func(*uring.SQE)) {
+	sh.mu.Lock()
+	sqe := sh.ring.GetSQE()
+	for sqe == nil {
+		// Full of SQEs the flusher has not pushed yet: push them here.
+		sh.ring.SubmitFlushed(sh.ring.FlushSQ(), 0)
+		sh.enters.Add(1)
+		sqe = sh.ring.GetSQE()
+	}
+	prep(sqe)
+	sqe.UserData = udInternal
+	sh.queued++
+	sh.mu.Unlock()
+	sh.kick()
+}
+
 // cancel asks the kernel to cancel the request in slot o. The request's
 // final CQE still arrives (with -ECANCELED if the cancel won) and is what
 // the waiting goroutine returns on.
 func (sh *shard) cancel(o *op) {
-	sh.mu.Lock()
-	sqe := sh.ring.GetSQE()
-	for sqe == nil {
-		n := sh.ring.FlushSQ()
-		sh.ring.SubmitFlushed(n, 0)
-		sh.enters.Add(1)
-		sqe = sh.ring.GetSQE()
-	}
-	sqe.PrepCancel64(userData(o.idx, o.gen.Load()), 0)
-	sqe.UserData = udInternal
-	sh.queued++
-	sh.mu.Unlock()
-	sh.kick(nil)
+	ud := userData(o.idx, o.gen.Load())
+	sh.internal(func(sqe *uring.SQE) { sqe.PrepCancel64(ud, 0) })
 }
 
 // cancelFd cancels every request on fd (File.Close).
 func (sh *shard) cancelFd(fd int) {
-	sh.mu.Lock()
-	sqe := sh.ring.GetSQE()
-	for sqe == nil {
-		n := sh.ring.FlushSQ()
-		sh.ring.SubmitFlushed(n, 0)
-		sh.enters.Add(1)
-		sqe = sh.ring.GetSQE()
-	}
-	sqe.PrepCancelFd(int32(fd), uring.AsyncCancelAll)
-	sqe.UserData = udInternal
-	sh.queued++
-	sh.mu.Unlock()
-	sh.kick(nil)
+	sh.internal(func(sqe *uring.SQE) { sqe.PrepCancelFd(int32(fd), uring.AsyncCancelAll) })
 }
 
 // close cancels everything in flight, waits for the final CQEs, stops the
@@ -422,18 +417,8 @@ func (sh *shard) close() error {
 		return nil
 	}
 	sh.closing = true
-	sqe := sh.ring.GetSQE()
-	if sqe == nil {
-		sh.ring.SubmitFlushed(sh.ring.FlushSQ(), 0)
-		sqe = sh.ring.GetSQE()
-	}
-	if sqe != nil {
-		sqe.PrepCancel64(0, uring.AsyncCancelAny)
-		sqe.UserData = udInternal
-		sh.queued++
-	}
 	sh.mu.Unlock()
-	sh.kick(nil)
+	sh.internal(func(sqe *uring.SQE) { sqe.PrepCancel64(0, uring.AsyncCancelAny) })
 	// Memory the kernel holds is released only by final CQEs: wait for
 	// all of them. Reap here too in case the reaper is between rounds.
 	for sh.outstanding.Load() > 0 {
