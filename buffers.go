@@ -77,26 +77,34 @@ func (e *Engine) NewBufferPool(count, size int) (*BufferPool, error) {
 	e.poolMu.Lock()
 	defer e.poolMu.Unlock()
 	if e.backend == BackendIOUring && e.pool.Load() == nil && memlockAllows(count*size) {
-		bufs := make([][]byte, count)
-		for i := range bufs {
-			bufs[i] = p.mem[i*size : (i+1)*size]
-		}
-		ok := true
-		for i, sh := range e.shards {
-			if err := sh.ring.RegisterBuffers(bufs); err != nil {
-				for _, s := range e.shards[:i] {
-					s.ring.UnregisterBuffers()
-				}
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if p.registerOn(e.allShards()) {
 			p.registered = true
 			e.pool.Store(p)
 		}
 	}
 	return p, nil
+}
+
+// registerOn registers the pool's buffers with each ring; if one refuses,
+// the ones done are undone and it reports false.
+func (p *BufferPool) registerOn(shards []*shard) bool {
+	bufs := make([][]byte, p.count)
+	for i := range bufs {
+		bufs[i] = p.mem[i*p.size : (i+1)*p.size]
+	}
+	for i, sh := range shards {
+		var err error
+		sh.onRing(func() { err = sh.ring.RegisterBuffers(bufs) })
+		if err != nil {
+			for _, s := range shards[:i] {
+				s.onRing(func() { s.ring.UnregisterBuffers() })
+				s.pool.Store(nil)
+			}
+			return false
+		}
+		sh.pool.Store(p)
+	}
+	return true
 }
 
 // memlockAllows reports whether n more bytes may be locked: always with
@@ -161,8 +169,11 @@ func (p *BufferPool) Close() error {
 		p.e.poolMu.Lock()
 		if p.e.pool.Load() == p {
 			p.e.pool.Store(nil)
-			for _, sh := range p.e.shards {
-				sh.ring.UnregisterBuffers()
+			for _, sh := range p.e.allShards() {
+				if sh.pool.Load() == p {
+					sh.pool.Store(nil)
+					sh.onRing(func() { sh.ring.UnregisterBuffers() })
+				}
 			}
 		}
 		p.e.poolMu.Unlock()
@@ -172,9 +183,10 @@ func (p *BufferPool) Close() error {
 	return err
 }
 
-// fixedIndex returns the registered-buffer index p lies within.
-func (e *Engine) fixedIndex(p []byte) (uint16, bool) {
-	pool := e.pool.Load()
+// fixedIndex returns the index of the buffer registered with sh that p
+// lies within.
+func (sh *shard) fixedIndex(p []byte) (uint16, bool) {
+	pool := sh.pool.Load()
 	if pool == nil {
 		return 0, false
 	}

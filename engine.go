@@ -59,6 +59,11 @@ const (
 	// ReaperThread dedicates one OS thread per ring, blocked in
 	// io_uring_enter waiting for completions.
 	ReaperThread
+	// ReaperLoop dedicates one OS thread per ring that both submits and
+	// waits, on a SINGLE_ISSUER|DEFER_TASKRUN ring (6.1): completions run
+	// in that thread's own wait, as in fio. Other goroutines queue SQEs
+	// and wake it through an eventfd polled by the ring.
+	ReaperLoop
 )
 
 // config holds the Engine options.
@@ -111,14 +116,22 @@ func WithSyscallBackend() Option { return func(c *config) { c.forceSys = true } 
 // Engine performs I/O for any number of goroutines. It is safe for
 // concurrent use. The zero value is not usable: call NewEngine or Default.
 type Engine struct {
-	cfg      config
-	backend  Backend
-	whyNot   error // why io_uring is not used, for BackendSyscall
-	shards   []*shard
-	next     atomic.Uint32
-	closed   atomic.Bool
-	closeMu  sync.Mutex
-	closeErr error
+	cfg     config
+	backend Backend
+	whyNot  error    // why io_uring is not used, for BackendSyscall
+	shards  []*shard // buffered files, sockets, paths
+	next    atomic.Uint32
+
+	// O_DIRECT files go to ReaperLoop rings, made on first use: their
+	// completions come from the device through task work, which the
+	// loop runs on the thread that waits (docs/DESIGN.md).
+	directOnce sync.Once
+	directMu   sync.Mutex
+	direct     []*shard
+	directNext atomic.Uint32
+	closed     atomic.Bool
+	closeMu    sync.Mutex
+	closeErr   error
 
 	poolMu sync.Mutex
 	pool   atomic.Pointer[BufferPool] // the registered pool, read without lock on the I/O path
@@ -219,7 +232,7 @@ type Stats struct {
 // Stats returns the engine's counters, summed over its rings.
 func (e *Engine) Stats() Stats {
 	var s Stats
-	for _, sh := range e.shards {
+	for _, sh := range e.allShards() {
 		s.Submitted += sh.submitted.Load()
 		s.Completions += sh.completions.Load()
 		s.Enters += sh.enters.Load()
@@ -238,13 +251,58 @@ func (e *Engine) Close() error {
 		return e.closeErr
 	}
 	var errs []error
-	for _, sh := range e.shards {
+	e.directOnce.Do(func() {}) // no direct rings may start after this
+	for _, sh := range e.allShards() {
 		if err := sh.close(); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	e.closeErr = errors.Join(errs...)
 	return e.closeErr
+}
+
+// allShards returns every ring of the engine.
+func (e *Engine) allShards() []*shard {
+	e.directMu.Lock()
+	defer e.directMu.Unlock()
+	return append(append([]*shard(nil), e.shards...), e.direct...)
+}
+
+// pickDirect returns the ring for a new O_DIRECT file: a loop ring, or
+// the ordinary ones where the kernel cannot make loop rings (before 6.1)
+// or WithReaper chose a mode for all rings.
+func (e *Engine) pickDirect() *shard {
+	if e.cfg.reaper != ReaperEventfd {
+		return e.pick()
+	}
+	e.directOnce.Do(func() {
+		if e.closed.Load() {
+			return
+		}
+		cfg := e.cfg
+		cfg.reaper = ReaperLoop
+		var made []*shard
+		for range cfg.rings {
+			sh, err := newShard(e, &cfg)
+			if err != nil {
+				for _, s := range made {
+					s.close()
+				}
+				return
+			}
+			made = append(made, sh)
+		}
+		e.directMu.Lock()
+		e.direct = made
+		e.directMu.Unlock()
+		if pool := e.pool.Load(); pool != nil {
+			pool.registerOn(made)
+		}
+	})
+	if len(e.direct) == 0 {
+		return e.pick()
+	}
+	return e.direct[int(e.directNext.Add(1))%len(e.direct)]
 }
 
 // pick returns the ring for a new file: round robin, so files spread

@@ -112,7 +112,11 @@ func (e *Engine) NewFile(fd uintptr, name string) *File {
 func (e *Engine) newFile(fd int, name string, flag int) *File {
 	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1)}
 	if e.backend == BackendIOUring {
-		f.sh = e.pick()
+		if flag&syscall.O_DIRECT != 0 {
+			f.sh = e.pickDirect()
+		} else {
+			f.sh = e.pick()
+		}
 		if flag&syscall.O_DIRECT == 0 {
 			// Buffered reads first try the page cache with one
 			// non-blocking preadv2(RWF_NOWAIT); only misses go to the
@@ -234,7 +238,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 	sh := f.sh
 	o := sh.acquire()
 	o.holdBuf(p)
-	idx, fixed := f.e.fixedIndex(p)
+	idx, fixed := sh.fixedIndex(p)
 	switch {
 	case fixed && write:
 		o.sqe.PrepWriteFixed(int32(f.fd), p, uint64(off), idx)

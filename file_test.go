@@ -18,9 +18,13 @@ import (
 	"github.com/ringo-io/ringo"
 )
 
+// reaperOpts is added to every engine the tests make; TestLoopReaper
+// re-runs the engine tests with ReaperLoop through it.
+var reaperOpts []ringo.Option
+
 func newEngine(t testing.TB, opts ...ringo.Option) *ringo.Engine {
 	t.Helper()
-	e, err := ringo.NewEngine(opts...)
+	e, err := ringo.NewEngine(append(opts, reaperOpts...)...)
 	if err != nil {
 		t.Fatalf("NewEngine: %v", err)
 	}
@@ -363,7 +367,7 @@ func integrity(t *testing.T, direct, cancels bool) {
 func TestCloseWithInFlight(t *testing.T) {
 	baseG := runtime.NumGoroutine()
 	baseFds := countFds(t)
-	e, err := ringo.NewEngine()
+	e, err := ringo.NewEngine(reaperOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,7 +526,7 @@ func TestRequestsRightAfterNewEngine(t *testing.T) {
 	name := filepath.Join(t.TempDir(), "early")
 	os.WriteFile(name, []byte("early"), 0o644)
 	for range 20 {
-		e, err := ringo.NewEngine()
+		e, err := ringo.NewEngine(reaperOpts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -624,5 +628,29 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestLoopReaper runs the engine tests again on ReaperLoop rings
+// (SINGLE_ISSUER|DEFER_TASKRUN, one submitting thread per ring).
+func TestLoopReaper(t *testing.T) {
+	reaperOpts = []ringo.Option{ringo.WithReaper(ringo.ReaperLoop)}
+	defer func() { reaperOpts = nil }()
+	for name, fn := range map[string]func(*testing.T){
+		"ReadWriteAt":              TestReadWriteAt,
+		"ReadWriteSeek":            TestReadWriteSeek,
+		"Vectored":                 TestVectored,
+		"SyncTruncateFallocate":    TestSyncTruncateFallocateStat,
+		"ErrorsLikeOS":             TestErrorsLikeOS,
+		"ConcurrentIntegrity":      TestConcurrentIntegrity,
+		"CloseWithInFlight":        TestCloseWithInFlight,
+		"FileCloseWithInFlight":    TestFileCloseWithInFlight,
+		"ContextCancelAndDeadline": TestContextCancelAndDeadline,
+		"SharedRingManyGoroutines": TestSharedRingManyGoroutines,
+		"RequestsRightAfterNew":    TestRequestsRightAfterNewEngine,
+		"BufferPoolFixed":          TestBufferPoolFixed,
+		"FSHelpers":                TestFSHelpers,
+	} {
+		t.Run(name, fn)
 	}
 }

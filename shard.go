@@ -62,6 +62,9 @@ type shard struct {
 	reaperOut chan struct{}
 
 	submitted, completions, enters, submitErrs atomic.Uint64
+
+	lp   *loopState                 // ReaperLoop only
+	pool atomic.Pointer[BufferPool] // fixed buffers registered with this ring
 }
 
 func newShard(e *Engine, cfg *config) (*shard, error) {
@@ -73,13 +76,8 @@ func newShard(e *Engine, cfg *config) (*shard, error) {
 	if cfg.setupFlags&uring.SetupClamp == 0 {
 		p.Flags |= uring.SetupClamp
 	}
-	r, err := uring.New(cfg.entries, p)
-	if err != nil {
-		return nil, err
-	}
 	sh := &shard{
 		e:         e,
-		ring:      r,
 		ops:       make([]op, cfg.maxInFlight),
 		free:      make(chan uint32, cfg.maxInFlight),
 		drained:   make(chan struct{}, 1),
@@ -91,6 +89,17 @@ func newShard(e *Engine, cfg *config) (*shard, error) {
 	}
 	// Everything the reaper touches exists before it starts: a request
 	// can never arrive at a half-built poller.
+	if cfg.reaper == ReaperLoop {
+		if err := sh.startLoop(cfg.entries, p); err != nil {
+			return nil, err
+		}
+		return sh, nil
+	}
+	r, err := uring.New(cfg.entries, p)
+	if err != nil {
+		return nil, err
+	}
+	sh.ring = r
 	switch cfg.reaper {
 	case ReaperThread:
 		go sh.reapThread()
@@ -206,6 +215,13 @@ func (sh *shard) submit(o *op) error {
 		sh.mu.Unlock()
 		return ErrEngineClosed
 	}
+	for sh.lp != nil && sh.ring.SQSpaceLeft() < need {
+		sh.waitForSQSpace()
+		if sh.closing {
+			sh.mu.Unlock()
+			return ErrEngineClosed
+		}
+	}
 	for sh.ring.SQSpaceLeft() < need {
 		// The SQ is full of SQEs the flusher has not pushed yet: push
 		// them ourselves. The kernel serialises concurrent submitters.
@@ -257,6 +273,10 @@ func retryable(err error) bool {
 // add their next requests to the same batch: that is what turns thousands
 // of goroutines' requests into few system calls.
 func (sh *shard) kick() {
+	if sh.lp != nil {
+		sh.wake()
+		return
+	}
 	if !sh.flushing.CompareAndSwap(false, true) {
 		return
 	}
@@ -317,6 +337,9 @@ func (sh *shard) kick() {
 
 // reap delivers every completion in the CQ to its waiting goroutine.
 func (sh *shard) reap() {
+	if sh.lp != nil {
+		return // only the loop's thread may reap a DEFER_TASKRUN ring
+	}
 	for {
 		if !sh.cqMu.TryLock() {
 			return
@@ -383,6 +406,11 @@ func (sh *shard) internal(prep func(*uring.SQE)) {
 	sh.mu.Lock()
 	sqe := sh.ring.GetSQE()
 	for sqe == nil {
+		if sh.lp != nil {
+			sh.waitForSQSpace()
+			sqe = sh.ring.GetSQE()
+			continue
+		}
 		// Full of SQEs the flusher has not pushed yet: push them here.
 		sh.ring.SubmitFlushed(sh.ring.FlushSQ(), 0)
 		sh.enters.Add(1)
@@ -429,6 +457,12 @@ func (sh *shard) close() error {
 		}
 	}
 	// Stop the reaper.
+	if sh.lp != nil {
+		sh.lp.sleeping.Store(true)
+		sh.wake()
+		<-sh.reaperOut
+		return sh.ring.Close()
+	}
 	if sh.efd != nil {
 		sh.efd.Close()
 	} else {

@@ -11,6 +11,9 @@ import (
 // when the SQ is full (submit, then try again). The entry belongs to the
 // caller until the next Submit.
 func (r *Ring) GetSQE() *SQE {
+	if r.fd < 0 {
+		return nil // rings unmapped by Close
+	}
 	sq := &r.sq
 	// Acquire: the kernel (or the SQPOLL thread) releases head once it
 	// has consumed the SQEs before it, so their slots are ours again.
@@ -32,16 +35,27 @@ func (r *Ring) GetSQE() *SQE {
 // SQReady returns the number of SQEs prepared but not yet seen by the
 // kernel.
 func (r *Ring) SQReady() uint32 {
+	if r.fd < 0 {
+		return 0
+	}
 	// Acquire pairs with the kernel's release of head (matters with SQPOLL).
 	return r.sq.sqeTail - loadAcquire(r.sq.khead)
 }
 
 // SQSpaceLeft returns how many more SQEs GetSQE can hand out.
-func (r *Ring) SQSpaceLeft() uint32 { return r.sq.ringEntries - r.SQReady() }
+func (r *Ring) SQSpaceLeft() uint32 {
+	if r.fd < 0 {
+		return 0
+	}
+	return r.sq.ringEntries - r.SQReady()
+}
 
 // flushSQ publishes the SQEs handed out since the last flush and returns
 // how many SQEs the kernel has yet to consume.
 func (r *Ring) flushSQ() uint32 {
+	if r.fd < 0 {
+		return 0 // closed: the caller's submit reports ErrClosed
+	}
 	sq := &r.sq
 	tail := sq.sqeTail
 	if sq.sqeHead != tail {
@@ -59,6 +73,9 @@ func (r *Ring) flushSQ() uint32 {
 // overflowed CQEs, or task work (TASKRUN) that only an enter runs.
 // IOPOLL rings complete only when reaped through the kernel.
 func (r *Ring) cqNeedsFlush() bool {
+	if r.fd < 0 {
+		return false
+	}
 	return loadAcquire(r.sq.kflags)&(SQCQOverflow|SQTaskrun) != 0 || r.flags&SetupIOPoll != 0
 }
 
@@ -141,6 +158,9 @@ func (r *Ring) submit(submitted, waitNr uint32, getEvents bool) (int, error) {
 
 // CQReady returns the number of completions waiting in the CQ ring.
 func (r *Ring) CQReady() uint32 {
+	if r.fd < 0 {
+		return 0
+	}
 	// Acquire: the CQEs up to tail are fully written by the kernel.
 	return loadAcquire(r.cq.ktail) - *r.cq.khead
 }
@@ -152,6 +172,9 @@ func (r *Ring) cqeAt(idx uint32) *CQE {
 // PeekCQE returns the oldest completion without waiting, or nil. It
 // flushes overflowed completions from the kernel when the CQ is empty.
 func (r *Ring) PeekCQE() (*CQE, error) {
+	if r.fd < 0 {
+		return nil, ErrClosed
+	}
 	if r.CQReady() == 0 {
 		if !r.cqNeedsFlush() {
 			return nil, nil
@@ -171,6 +194,9 @@ func (r *Ring) PeekCQE() (*CQE, error) {
 // the kernel holds overflowed completions or pending task work, one
 // non-blocking enter flushes them first, as liburing does.
 func (r *Ring) PeekBatchCQE(cqes []*CQE) int {
+	if r.fd < 0 {
+		return 0
+	}
 	ready := r.CQReady()
 	if ready == 0 && r.cqNeedsFlush() {
 		r.getEvents(0)
@@ -186,7 +212,7 @@ func (r *Ring) PeekBatchCQE(cqes []*CQE) int {
 
 // CQAdvance releases n completions back to the kernel.
 func (r *Ring) CQAdvance(n uint32) {
-	if n == 0 {
+	if n == 0 || r.fd < 0 {
 		return
 	}
 	// Release: we are done reading the CQEs before head; the kernel may
@@ -201,6 +227,9 @@ func (r *Ring) CQESeen() { r.CQAdvance(1) }
 // returns false, then releases the ones visited. It returns how many it
 // visited. fn must not keep the *CQE.
 func (r *Ring) ForEachCQE(fn func(*CQE) bool) uint32 {
+	if r.fd < 0 {
+		return 0
+	}
 	head := *r.cq.khead
 	tail := loadAcquire(r.cq.ktail)
 	var n uint32
@@ -343,7 +372,7 @@ func (r *Ring) inlineMiss() { r.inlineSkip = inlineRetry }
 // on or off (IORING_CQ_EVENTFD_DISABLED, 5.8) without a system call. It
 // reports false where the kernel lacks the CQ flags word.
 func (r *Ring) SetEventfdEnabled(on bool) bool {
-	if r.cq.kflags == nil {
+	if r.cq.kflags == nil || r.fd < 0 {
 		return false
 	}
 	// Only this process writes the CQ flags word; the kernel reads it

@@ -268,11 +268,21 @@ func (r *Ring) SQEntries() uint32 { return r.sq.ringEntries }
 func (r *Ring) CQEntries() uint32 { return r.cq.ringEntries }
 
 // Dropped returns how many invalid SQEs the kernel has dropped.
-func (r *Ring) Dropped() uint32 { return loadRelaxed(r.sq.kdropped) }
+func (r *Ring) Dropped() uint32 {
+	if r.fd < 0 {
+		return 0
+	}
+	return loadRelaxed(r.sq.kdropped)
+}
 
 // Overflow returns how many CQEs overflowed the CQ ring and were lost
 // (kernels without FeatNoDrop) or deferred.
-func (r *Ring) Overflow() uint32 { return loadRelaxed(r.cq.koverflow) }
+func (r *Ring) Overflow() uint32 {
+	if r.fd < 0 {
+		return 0
+	}
+	return loadRelaxed(r.cq.koverflow)
+}
 
 // RegisterRingFd registers the ring's own fd (5.18), so each
 // io_uring_enter skips the file-table lookup.

@@ -53,6 +53,8 @@ func fileEngine(name string) (bench.FileEngine, error) {
 		return bench.UringEngine{Fixed: true}, nil
 	case "uring-thread":
 		return bench.UringEngine{Opts: []ringo.Option{ringo.WithReaper(ringo.ReaperThread)}, Variant: "thread"}, nil
+	case "uring-loop":
+		return bench.UringEngine{Opts: []ringo.Option{ringo.WithReaper(ringo.ReaperLoop)}, Variant: "loop"}, nil
 	case "uring-sqpoll":
 		return bench.UringEngine{Opts: []ringo.Option{ringo.WithSQPoll(50 * time.Millisecond)}, Variant: "sqpoll"}, nil
 	case "uring-coop":

@@ -1,0 +1,204 @@
+package ringo
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ringo-io/ringo/uring"
+)
+
+// The loop reaper (ReaperLoop): one goroutine per ring, locked to its OS
+// thread, is the ring's only submitter and only waiter, on a ring set up
+// with SINGLE_ISSUER|DEFER_TASKRUN. That is how fio drives io_uring: the
+// kernel posts completions from task work that runs inside the loop's own
+// io_uring_enter, so a completion costs one thread wakeup and no
+// inter-processor interrupt to whichever thread happened to submit.
+// Other goroutines only write SQEs (under mu) and, if the loop is asleep
+// in the kernel, ring its doorbell: an eventfd watched by a multishot poll
+// inside the same ring.
+
+// udDoorbell marks the doorbell poll's CQEs.
+const udDoorbell = udInternal | 2
+
+// loopSpin is how many times the loop looks for new requests before it
+// sleeps in the kernel: goroutines it has just woken usually queue their
+// next request within a few microseconds, and catching them here saves a
+// doorbell write and a wakeup per batch.
+const loopSpin = 200
+
+type loopState struct {
+	calls    chan func() // run on the loop's thread (register calls)
+	sleeping atomic.Bool
+	bellFd   int
+	bellBuf  []byte // heap: the value 1 written to the doorbell
+}
+
+// startLoop creates the ring on the loop's own thread (SINGLE_ISSUER binds
+// the ring to the creating thread) and starts the loop.
+func (sh *shard) startLoop(entries uint32, p *uring.Params) error {
+	ready := make(chan error, 1)
+	go sh.runLoop(entries, p, ready)
+	return <-ready
+}
+
+func (sh *shard) runLoop(entries uint32, p *uring.Params, ready chan<- error) {
+	// The thread stays locked for the goroutine's life; when the loop
+	// ends the thread ends with it, taking its io_uring task context.
+	runtime.LockOSThread()
+	p.Flags |= uring.SetupSingleIssuer | uring.SetupDeferTaskrun | uring.SetupTaskrunFlag
+	r, err := uring.New(entries, p)
+	if err != nil {
+		ready <- err
+		return
+	}
+	fd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		r.Close()
+		ready <- os.NewSyscallError("eventfd", err)
+		return
+	}
+	sh.ring = r
+	sh.lp = &loopState{bellFd: fd, bellBuf: []byte{1, 0, 0, 0, 0, 0, 0, 0}, calls: make(chan func(), 4)}
+	sh.armDoorbell()
+	ready <- nil
+	defer close(sh.reaperOut)
+	defer unix.Close(fd)
+
+	spins := 0
+	for {
+		select {
+		case fn := <-sh.lp.calls:
+			fn()
+		default:
+		}
+		sh.mu.Lock()
+		n := r.FlushSQ()
+		sh.queued = 0
+		stop := sh.closing && sh.outstanding.Load() == 0
+		sh.mu.Unlock()
+		if stop {
+			return
+		}
+		var wait uint32
+		if n == 0 {
+			if spins < loopSpin {
+				spins++
+				if sh.outstanding.Load() > 0 || spins < 20 {
+					// Look at the CQ too: task work may be pending.
+					r.FlushCQ()
+					sh.reapLoop()
+				}
+				continue
+			}
+			// Dekker with wake: publish "asleep", then look once more.
+			sh.lp.sleeping.Store(true)
+			sh.mu.Lock()
+			more := sh.queued > 0 || r.SQReady() > 0
+			sh.mu.Unlock()
+			if more {
+				sh.lp.sleeping.Store(false)
+				continue
+			}
+			wait = 1
+		}
+		spins = 0
+		if _, err := r.SubmitFlushed(n, wait); err != nil && !retryable(err) {
+			// The ring is unusable (closed); nothing more can complete.
+			if errors.Is(err, uring.ErrClosed) {
+				return
+			}
+		}
+		sh.lp.sleeping.Store(false)
+		sh.enters.Add(1)
+		if n > 0 {
+			sh.submitted.Add(uint64(n))
+		}
+		r.FlushCQ()
+		sh.reapLoop()
+	}
+}
+
+// reapLoop delivers completions on the loop's thread.
+func (sh *shard) reapLoop() {
+	sh.cqMu.Lock()
+	rearm := false
+	for {
+		n := sh.ring.PeekBatchCQE(sh.cqes[:])
+		if n == 0 {
+			break
+		}
+		for _, cqe := range sh.cqes[:n] {
+			if cqe.UserData == udDoorbell {
+				if cqe.Flags&uring.CQEFMore == 0 {
+					rearm = true
+				}
+				continue
+			}
+			sh.complete(cqe)
+		}
+		sh.ring.CQAdvance(uint32(n))
+		sh.completions.Add(uint64(n))
+	}
+	sh.cqMu.Unlock()
+	if rearm {
+		sh.armDoorbell()
+	}
+}
+
+// armDoorbell (re)arms the multishot poll on the doorbell eventfd. The
+// eventfd's counter is never read: a write wakes the poll whatever its
+// value, and it would take 2^64 writes to fill it.
+func (sh *shard) armDoorbell() {
+	sh.mu.Lock()
+	sqe := sh.ring.GetSQE()
+	if sqe != nil {
+		sqe.PrepPollMultishot(int32(sh.lp.bellFd), unix.POLLIN)
+		sqe.UserData = udDoorbell
+		sh.queued++
+	}
+	sh.mu.Unlock()
+}
+
+// wake rings the doorbell if the loop sleeps in the kernel. Only the
+// goroutine that flips sleeping writes, so one sleep costs one write.
+func (sh *shard) wake() {
+	if sh.lp.sleeping.CompareAndSwap(true, false) {
+		unix.RawSyscall(unix.SYS_WRITE, uintptr(sh.lp.bellFd), uintptr(unsafe.Pointer(&sh.lp.bellBuf[0])), 8)
+	}
+}
+
+// waitForSQSpace is called with mu held when the SQ is full in loop mode:
+// only the loop may submit, so wake it and let it drain the SQ.
+func (sh *shard) waitForSQSpace() {
+	sh.mu.Unlock()
+	sh.lp.sleeping.Store(true) // force the doorbell: the loop may be mid-spin
+	sh.wake()
+	runtime.Gosched()
+	sh.mu.Lock()
+}
+
+// onRing runs fn where the ring accepts register calls: for a loop ring
+// (SINGLE_ISSUER) only its own thread may make them, so fn is handed to
+// the loop and onRing waits for it; other rings run fn here.
+func (sh *shard) onRing(fn func()) {
+	if sh.lp == nil {
+		fn()
+		return
+	}
+	sh.mu.Lock()
+	closing := sh.closing
+	sh.mu.Unlock()
+	if closing {
+		return
+	}
+	done := make(chan struct{})
+	sh.lp.calls <- func() { fn(); close(done) }
+	sh.lp.sleeping.Store(true) // make wake write even if the loop is spinning
+	sh.wake()
+	<-done
+}
