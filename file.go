@@ -42,6 +42,9 @@ type File struct {
 	// preadv2(RWF_NOWAIT), which never blocks: a hit costs one system
 	// call and no goroutine switch; a miss (EAGAIN) goes to the ring.
 	tryCache atomic.Bool
+	// openSize is the size of a regular file when it was opened
+	// (buffered files only; -1 if unknown): ReadFile's first guess.
+	openSize int64
 
 	// refs counts calls in progress; Close waits for them (after
 	// cancelling their requests) before it closes the descriptor, so a
@@ -110,7 +113,7 @@ func (e *Engine) NewFile(fd uintptr, name string) *File {
 }
 
 func (e *Engine) newFile(fd int, name string, flag int) *File {
-	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1)}
+	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1), openSize: -1}
 	if e.backend == BackendIOUring {
 		if flag&syscall.O_DIRECT != 0 {
 			f.sh = e.pickDirect()
@@ -121,7 +124,11 @@ func (e *Engine) newFile(fd int, name string, flag int) *File {
 			// Buffered reads first try the page cache with one
 			// non-blocking preadv2(RWF_NOWAIT); only misses go to the
 			// ring (docs/DESIGN.md, "cached reads").
-			f.tryCache.Store(isRegular(fd))
+			var st unix.Stat_t
+			if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
+				f.tryCache.Store(true)
+				f.openSize = st.Size
+			}
 			if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
 				f.syncWrite = !asyncBufferedWrites(fd)
 			}
@@ -608,11 +615,6 @@ func asyncBufferedWrites(fd int) bool {
 		return true
 	}
 	return false
-}
-
-func isRegular(fd int) bool {
-	var st unix.Stat_t
-	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG
 }
 
 // preadNowait is preadv2(fd, p, off, RWF_NOWAIT) (off -1: the file

@@ -235,9 +235,13 @@ func (e *Engine) ReadFile(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	size := 0
-	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-		size = int(fi.Size())
+	// The size seen at open saves a statx round trip; the loop below
+	// copes with a file that grew or shrank since.
+	size := max(int(f.openSize), 0)
+	if f.openSize < 0 {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			size = int(fi.Size())
+		}
 	}
 	data := make([]byte, 0, max(size+1, 512))
 	for {
