@@ -106,6 +106,20 @@ func (sh *shard) runLoop(entries uint32, p *uring.Params, ready chan<- error) {
 			}
 			wait = 1
 		}
+		if n > 0 && int64(n) >= sh.outstanding.Load() {
+			// Everything in flight is in this batch (low queue depth):
+			// submit and wait in one system call, as fio does, rather
+			// than submit now and come back to sleep.
+			sh.lp.sleeping.Store(true)
+			sh.mu.Lock()
+			more := sh.queued > 0
+			sh.mu.Unlock()
+			if more {
+				sh.lp.sleeping.Store(false)
+			} else {
+				wait = 1
+			}
+		}
 		spins = 0
 		if _, err := r.SubmitFlushed(n, wait); err != nil && !retryable(err) {
 			// The ring is unusable (closed); nothing more can complete.
