@@ -67,7 +67,8 @@ func (sh *shard) runLoop(entries uint32, p *uring.Params, ready chan<- error) {
 	sh.armDoorbell()
 	ready <- nil
 	defer close(sh.reaperOut)
-	defer unix.Close(fd)
+	// The doorbell fd is closed by closeRing, under mu, so no wake can
+	// write to a recycled fd number.
 
 	spins := 0
 	for {
@@ -181,6 +182,10 @@ func (sh *shard) armDoorbell() {
 // wake rings the doorbell if the loop sleeps in the kernel. Only the
 // goroutine that flips sleeping writes, so one sleep costs one write.
 func (sh *shard) wake() {
+	// After the loop has ended the doorbell fd is closed and its number
+	// may belong to someone else: never write then. sleeping is left
+	// false by an ended loop, and only the loop sets it true... except
+	// onRing and close, which check closing first.
 	if sh.lp.sleeping.CompareAndSwap(true, false) {
 		unix.RawSyscall(unix.SYS_WRITE, uintptr(sh.lp.bellFd), uintptr(unsafe.Pointer(&sh.lp.bellBuf[0])), 8)
 	}
@@ -189,9 +194,13 @@ func (sh *shard) wake() {
 // waitForSQSpace is called with mu held when the SQ is full in loop mode:
 // only the loop may submit, so wake it and let it drain the SQ.
 func (sh *shard) waitForSQSpace() {
-	sh.mu.Unlock()
+	if sh.dead {
+		return
+	}
+	// Ring the doorbell while holding mu: closeRing needs mu to close it.
 	sh.lp.sleeping.Store(true) // force the doorbell: the loop may be mid-spin
 	sh.wake()
+	sh.mu.Unlock()
 	runtime.Gosched()
 	sh.mu.Lock()
 }
@@ -204,15 +213,22 @@ func (sh *shard) onRing(fn func()) {
 		fn()
 		return
 	}
-	sh.mu.Lock()
-	closing := sh.closing
-	sh.mu.Unlock()
-	if closing {
+	done := make(chan struct{})
+	select {
+	case sh.lp.calls <- func() { fn(); close(done) }:
+	case <-sh.reaperOut:
 		return
 	}
-	done := make(chan struct{})
-	sh.lp.calls <- func() { fn(); close(done) }
-	sh.lp.sleeping.Store(true) // make wake write even if the loop is spinning
-	sh.wake()
-	<-done
+	// Ring while holding mu, so closeRing cannot close the doorbell
+	// under us.
+	sh.mu.Lock()
+	if !sh.dead {
+		sh.lp.sleeping.Store(true) // make wake write even if the loop is spinning
+		sh.wake()
+	}
+	sh.mu.Unlock()
+	select {
+	case <-done:
+	case <-sh.reaperOut: // the loop ended first (engine closing)
+	}
 }

@@ -43,6 +43,7 @@ type shard struct {
 
 	mu      sync.Mutex
 	closing bool // guarded by mu: no new requests
+	dead    bool // guarded by mu: the ring is closed
 	queued  uint32
 	ts      uring.Timespec // scratch, guarded by mu (not used by the kernel after submit)
 
@@ -404,8 +405,18 @@ func (sh *shard) complete(cqe *uring.CQE) {
 // and no completion to wait for, and makes sure it is submitted.
 func (sh *shard) internal(prep func(*uring.SQE)) {
 	sh.mu.Lock()
+	if sh.dead {
+		// The ring is gone (Engine.Close finished): every request on
+		// it has completed, so there is nothing left to cancel.
+		sh.mu.Unlock()
+		return
+	}
 	sqe := sh.ring.GetSQE()
 	for sqe == nil {
+		if sh.dead {
+			sh.mu.Unlock()
+			return
+		}
 		if sh.lp != nil {
 			sh.waitForSQSpace()
 			sqe = sh.ring.GetSQE()
@@ -461,7 +472,7 @@ func (sh *shard) close() error {
 		sh.lp.sleeping.Store(true)
 		sh.wake()
 		<-sh.reaperOut
-		return sh.ring.Close()
+		return sh.closeRing()
 	}
 	if sh.efd != nil {
 		sh.efd.Close()
@@ -475,5 +486,16 @@ func (sh *shard) close() error {
 		sh.mu.Unlock()
 	}
 	<-sh.reaperOut
+	return sh.closeRing()
+}
+
+// closeRing closes the ring once nothing can use it any more.
+func (sh *shard) closeRing() error {
+	sh.mu.Lock()
+	sh.dead = true
+	if sh.lp != nil {
+		unix.Close(sh.lp.bellFd)
+	}
+	sh.mu.Unlock()
 	return sh.ring.Close()
 }
