@@ -221,6 +221,11 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		p = p[:maxRW]
 	}
 	if f.sh == nil || (write && f.syncWrite) {
+		if ctx != nil {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
 		return f.sysRW(write, p, off)
 	}
 	if f.closing.Load() {
@@ -319,7 +324,10 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 // them or an error. It fails on a file opened with O_APPEND.
 func (f *File) WriteAt(p []byte, off int64) (int, error) { return f.WriteAtContext(nil, p, off) }
 
-// WriteAtContext is WriteAt with cancellation.
+// WriteAtContext is WriteAt with cancellation. Buffered writes on
+// filesystems that would hand them to a kernel worker thread go straight
+// to pwrite (see File), which cannot be cancelled once started; ctx is
+// then only checked before the write.
 func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, err error) {
 	if err := f.incref("write"); err != nil {
 		return 0, err

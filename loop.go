@@ -26,10 +26,12 @@ import (
 const udDoorbell = udInternal | 2
 
 // loopSpin is how many times the loop looks for new requests before it
-// sleeps in the kernel: goroutines it has just woken usually queue their
-// next request within a few microseconds, and catching them here saves a
-// doorbell write and a wakeup per batch.
-const loopSpin = 200
+// sleeps in the kernel, to catch goroutines it has just woken queueing
+// their next request without a doorbell. Measured at qd 32 O_DIRECT: 0,
+// 10, 50 and 200 gave the same IOPS within noise; 1000 lost 10% and 4000
+// lost 25% (the spinning loop holds one of the two Ps the requesting
+// goroutines need). 50 keeps idle CPU low.
+const loopSpin = 50
 
 type loopState struct {
 	calls    chan func() // run on the loop's thread (register calls)
