@@ -117,18 +117,16 @@ func (e *Engine) newFile(fd int, name string, flag int) *File {
 	if e.backend == BackendIOUring {
 		if flag&syscall.O_DIRECT != 0 {
 			f.sh = e.pickDirect()
-		} else {
-			f.sh = e.pick()
+			return f
 		}
-		if flag&syscall.O_DIRECT == 0 {
+		f.sh = e.pick()
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
 			// Buffered reads first try the page cache with one
 			// non-blocking preadv2(RWF_NOWAIT); only misses go to the
-			// ring (docs/DESIGN.md, "cached reads").
-			var st unix.Stat_t
-			if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
-				f.tryCache.Store(true)
-				f.openSize = st.Size
-			}
+			// ring (docs/DESIGN.md, "Cached reads").
+			f.tryCache.Store(true)
+			f.openSize = st.Size
 			if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
 				f.syncWrite = !asyncBufferedWrites(fd)
 			}
@@ -604,16 +602,12 @@ var (
 	_ io.Closer   = (*File)(nil)
 )
 
-// asyncBufferedWrites reports whether buffered writes to fd can complete
-// inside io_uring without a worker thread: regular files on filesystems
+// asyncBufferedWrites reports whether buffered writes to the regular file
+// fd can complete inside io_uring without a worker thread: on filesystems
 // that implement non-blocking buffered writes (FMODE_BUF_WASYNC: XFS since
 // 6.0, btrfs since 6.1). Pipes, sockets and devices are always worth
-// submitting.
+// submitting, so only regular files are asked about.
 func asyncBufferedWrites(fd int) bool {
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
-		return true
-	}
 	var fs unix.Statfs_t
 	if unix.Fstatfs(fd, &fs) != nil {
 		return true
