@@ -10,3 +10,6 @@ func (e *Engine) OutstandingForTest() int64 {
 	}
 	return n
 }
+
+// SlotForTest returns the file's registered-file slot (-1: none).
+func (f *File) SlotForTest() int32 { return f.slot }

@@ -33,6 +33,9 @@ type File struct {
 	name string
 
 	appendMode bool
+	// slot is the file's index in its ring's registered-file table, or
+	// -1. Reads and writes use it (IOSQE_FIXED_FILE) when set.
+	slot int32
 	// syncWrite sends buffered writes straight to pwrite(2): on
 	// filesystems without async buffered writes the kernel hands every
 	// such io_uring write to an io-wq worker thread, which measured 3.5x
@@ -113,10 +116,13 @@ func (e *Engine) NewFile(fd uintptr, name string) *File {
 }
 
 func (e *Engine) newFile(fd int, name string, flag int) *File {
-	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1), openSize: -1}
+	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1), openSize: -1, slot: -1}
 	if e.backend == BackendIOUring {
 		if flag&syscall.O_DIRECT != 0 {
 			f.sh = e.pickDirect()
+			if f.sh.lp != nil {
+				f.slot = f.sh.registerFile(fd)
+			}
 			return f
 		}
 		f.sh = e.pick()
@@ -206,6 +212,9 @@ func (f *File) Close() error {
 			wait = min(2*wait, 50*time.Millisecond)
 		}
 	}
+	if f.slot >= 0 && !f.e.closed.Load() {
+		f.sh.unregisterFile(f.slot)
+	}
 	if err := unix.Close(f.fd); err != nil {
 		return &fs.PathError{Op: "close", Path: f.name, Err: err}
 	}
@@ -258,6 +267,10 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		o.sqe.PrepWrite(int32(f.fd), p, uint64(off))
 	default:
 		o.sqe.PrepRead(int32(f.fd), p, uint64(off))
+	}
+	if f.slot >= 0 {
+		o.sqe.Fd = f.slot
+		o.sqe.Flags |= uring.SQEFixedFile
 	}
 	return sh.run(ctx, o)
 }

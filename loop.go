@@ -22,6 +22,10 @@ import (
 // in the kernel, ring its doorbell: an eventfd watched by a multishot poll
 // inside the same ring.
 
+// loopFileSlots is the size of a loop ring's registered-file table, when
+// RLIMIT_NOFILE allows (uring.SizeFileTable caps it).
+const loopFileSlots = 1024
+
 // udDoorbell marks the doorbell poll's CQEs.
 const udDoorbell = udInternal | 2
 
@@ -65,6 +69,15 @@ func (sh *shard) runLoop(entries uint32, p *uring.Params, ready chan<- error) {
 		return
 	}
 	sh.ring = r
+	// A table of registered files, sized from RLIMIT_NOFILE: O_DIRECT
+	// files opened on this ring are entered in it, so their requests
+	// skip the per-request file lookup and reference counting.
+	if n := uring.SizeFileTable(loopFileSlots); n > 0 && r.RegisterFilesSparse(n) == nil {
+		sh.fileFree = make([]uint32, 0, n)
+		for i := n; i > 0; i-- {
+			sh.fileFree = append(sh.fileFree, i-1)
+		}
+	}
 	sh.lp = &loopState{bellFd: fd, bellBuf: []byte{1, 0, 0, 0, 0, 0, 0, 0}, calls: make(chan func(), 4)}
 	sh.armDoorbell()
 	ready <- nil
@@ -232,5 +245,38 @@ func (sh *shard) onRing(fn func()) {
 	select {
 	case <-done:
 	case <-sh.reaperOut: // the loop ended first (engine closing)
+	}
+}
+
+// registerFile enters fd in the ring's registered-file table and returns
+// its slot, or -1 (no table, table full, or the kernel refused).
+func (sh *shard) registerFile(fd int) int32 {
+	sh.mu.Lock()
+	if len(sh.fileFree) == 0 || sh.closing {
+		sh.mu.Unlock()
+		return -1
+	}
+	slot := sh.fileFree[len(sh.fileFree)-1]
+	sh.fileFree = sh.fileFree[:len(sh.fileFree)-1]
+	sh.mu.Unlock()
+	var err error = ErrEngineClosed
+	sh.onRing(func() { _, err = sh.ring.RegisterFilesUpdate(slot, []int32{int32(fd)}) })
+	if err != nil {
+		sh.mu.Lock()
+		sh.fileFree = append(sh.fileFree, slot)
+		sh.mu.Unlock()
+		return -1
+	}
+	return int32(slot)
+}
+
+// unregisterFile empties a slot once no request uses it.
+func (sh *shard) unregisterFile(slot int32) {
+	var err error = ErrEngineClosed
+	sh.onRing(func() { _, err = sh.ring.RegisterFilesUpdate(uint32(slot), []int32{-1}) })
+	if err == nil {
+		sh.mu.Lock()
+		sh.fileFree = append(sh.fileFree, uint32(slot))
+		sh.mu.Unlock()
 	}
 }

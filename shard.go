@@ -64,8 +64,9 @@ type shard struct {
 
 	submitted, completions, enters, submitErrs atomic.Uint64
 
-	lp   *loopState                 // ReaperLoop only
-	pool atomic.Pointer[BufferPool] // fixed buffers registered with this ring
+	lp       *loopState                 // ReaperLoop only
+	fileFree []uint32                   // free registered-file slots (ReaperLoop), guarded by mu
+	pool     atomic.Pointer[BufferPool] // fixed buffers registered with this ring
 }
 
 func newShard(e *Engine, cfg *config) (*shard, error) {

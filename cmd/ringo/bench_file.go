@@ -51,6 +51,8 @@ func fileEngine(name string) (bench.FileEngine, error) {
 		return bench.UringEngine{}, nil
 	case "uring-fixed":
 		return bench.UringEngine{Fixed: true}, nil
+	case "uring-nofixed":
+		return bench.UringEngine{NoFixed: true}, nil
 	case "uring-thread":
 		return bench.UringEngine{Opts: []ringo.Option{ringo.WithReaper(ringo.ReaperThread)}, Variant: "thread"}, nil
 	case "uring-loop":
@@ -72,7 +74,7 @@ func fileEngine(name string) (bench.FileEngine, error) {
 	case "fio-psync":
 		return bench.FioEngine{IOEngine: "psync"}, nil
 	}
-	return nil, fmt.Errorf("unknown engine %q (want uring, uring-fixed, os, aio, fio, fio-libaio, fio-psync)", name)
+	return nil, fmt.Errorf("unknown engine %q (want uring, uring-fixed, uring-nofixed, os, aio, fio, fio-libaio, fio-psync)", name)
 }
 
 // benchDir picks a directory on a real disk for the test file: the temp
@@ -118,7 +120,7 @@ func interruptible() (context.Context, context.CancelFunc) {
 func cmdBenchFile(args []string) error {
 	fs := flag.NewFlagSet("bench file", flag.ContinueOnError)
 	engine := fs.String("engine", "", "one engine (same as --engines with one name)")
-	engines := fs.String("engines", "uring,os,aio,fio", "engines to compare: uring, uring-fixed, os, aio, fio, fio-libaio, fio-psync")
+	engines := fs.String("engines", "uring,os,aio,fio", "engines to compare: uring, uring-fixed, uring-nofixed, os, aio, fio, fio-libaio, fio-psync")
 	rw := fs.String("rw", "randread", "randread | randwrite | read | write | randrw")
 	mix := fs.Int("mix", 50, "randrw: percent reads")
 	bsFlag := fs.String("bs", "4k", "block size")

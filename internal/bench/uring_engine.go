@@ -15,7 +15,11 @@ type UringEngine struct {
 	// Opts configure the engine (default: ringo's defaults).
 	Opts []ringo.Option
 	// Fixed uses a registered BufferPool for the goroutines' buffers.
+	// O_DIRECT jobs always do, as ringo's docs tell O_DIRECT users to (and
+	// as fio's --fixedbufs does), unless NoFixed.
 	Fixed bool
+	// NoFixed keeps O_DIRECT jobs on ordinary aligned buffers.
+	NoFixed bool
 	// Variant names a non-default configuration in the engine column
 	// ("uring-" + Variant).
 	Variant string
@@ -26,6 +30,8 @@ func (u UringEngine) Name() string {
 	switch {
 	case u.Variant != "":
 		return "uring-" + u.Variant
+	case u.NoFixed:
+		return "uring-nofixed"
 	case u.Fixed:
 		return "uring-fixed"
 	}
@@ -58,7 +64,7 @@ func (u UringEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 	}
 	defer f.Close()
 	alloc := AlignedBuffer
-	if u.Fixed {
+	if (u.Fixed || job.Direct) && !u.NoFixed {
 		pool, err := e.NewBufferPool(job.QD, job.BS)
 		if err != nil {
 			return Result{}, err
