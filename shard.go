@@ -65,6 +65,7 @@ type shard struct {
 	submitted, completions, enters, submitErrs atomic.Uint64
 
 	lp       *loopState                 // ReaperLoop only
+	callers  atomic.Int32               // ReaperLoop: reads/writes in progress on this ring (File.rw)
 	fileFree []uint32                   // free registered-file slots (ReaperLoop), guarded by mu
 	pool     atomic.Pointer[BufferPool] // fixed buffers registered with this ring
 }
