@@ -338,19 +338,7 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 	if off < 0 {
 		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errNegativeOffset}
 	}
-	for len(p) > 0 {
-		m, e := f.rw(ctx, false, p, off)
-		if e != nil {
-			return n, f.wrap("read", e)
-		}
-		if m == 0 {
-			return n, io.EOF
-		}
-		n += m
-		p = p[m:]
-		off += int64(m)
-	}
-	return n, nil
+	return f.full(ctx, false, p, off)
 }
 
 // WriteAt writes len(p) bytes at offset off, like os.File.WriteAt: all of
@@ -372,13 +360,27 @@ func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, 
 	if off < 0 {
 		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: errNegativeOffset}
 	}
+	return f.full(ctx, true, p, off)
+}
+
+// full transfers all of p at off in requests of at most maxRW bytes, as
+// os.File.ReadAt/WriteAt do: a read stops early only at end of file
+// (io.EOF), a write only with an error.
+func (f *File) full(ctx context.Context, write bool, p []byte, off int64) (n int, err error) {
+	op := "read"
+	if write {
+		op = "write"
+	}
 	for len(p) > 0 {
-		m, e := f.rw(ctx, true, p, off)
+		m, e := f.rw(ctx, write, p, off)
 		if e != nil {
-			return n, f.wrap("write", e)
+			return n, f.wrap(op, e)
 		}
 		if m == 0 {
-			return n, f.wrap("write", io.ErrShortWrite)
+			if write {
+				return n, f.wrap(op, io.ErrShortWrite)
+			}
+			return n, io.EOF
 		}
 		n += m
 		p = p[m:]

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -21,19 +22,28 @@ func (e OSEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 	if err := validateFileJob(job); err != nil {
 		return Result{}, err
 	}
-	flag := os.O_RDWR
-	if job.Direct {
-		flag |= syscall.O_DIRECT
-	}
-	f, err := os.OpenFile(job.Path, flag, 0)
+	f, err := openForJob(job, os.OpenFile)
 	if err != nil {
-		if job.Direct {
-			if derr := CheckDirect(job.Path); derr != nil {
-				return Result{}, derr
-			}
-		}
 		return Result{}, err
 	}
 	defer f.Close()
 	return RunWorkers(ctx, job, e.Name(), f, nil)
+}
+
+// openForJob opens job.Path read-write, with O_DIRECT for direct jobs,
+// through open (os.OpenFile or a ringo engine's OpenFile), and explains an
+// O_DIRECT refusal with CheckDirect.
+func openForJob[F any](job FileJob, open func(string, int, fs.FileMode) (F, error)) (F, error) {
+	flag := os.O_RDWR
+	if job.Direct {
+		flag |= syscall.O_DIRECT
+	}
+	f, err := open(job.Path, flag, 0)
+	if err != nil && job.Direct {
+		if derr := CheckDirect(job.Path); derr != nil {
+			var zero F
+			return zero, derr
+		}
+	}
+	return f, err
 }

@@ -2,8 +2,6 @@ package bench
 
 import (
 	"context"
-	"os"
-	"syscall"
 
 	"github.com/ringo-io/ringo"
 )
@@ -49,17 +47,8 @@ func (u UringEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 		return Result{}, err
 	}
 	defer e.Close()
-	flag := os.O_RDWR
-	if job.Direct {
-		flag |= syscall.O_DIRECT
-	}
-	f, err := e.OpenFile(job.Path, flag, 0)
+	f, err := openForJob(job, e.OpenFile)
 	if err != nil {
-		if job.Direct {
-			if derr := CheckDirect(job.Path); derr != nil {
-				return Result{}, derr
-			}
-		}
 		return Result{}, err
 	}
 	defer f.Close()
