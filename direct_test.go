@@ -2,8 +2,13 @@ package ringo_test
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -45,4 +50,58 @@ func TestDirectFilesRegistered(t *testing.T) {
 	if slots[0] != slots[1] || slots[1] != slots[2] {
 		t.Fatalf("slots %v: a closed file's slot was not reused", slots)
 	}
+}
+
+// TestEngineCloseUnderDirectLoad closes an engine while 64 goroutines
+// hammer an O_DIRECT file through its loop ring: every call returns (data
+// or an error matching fs.ErrClosed), and the engine's goroutines end.
+func TestEngineCloseUnderDirectLoad(t *testing.T) {
+	baseG := runtime.NumGoroutine()
+	name := filepath.Join(diskDir(t), "load")
+	if err := os.WriteFile(name, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := ringo.NewEngine(reaperOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := e.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
+	if err != nil {
+		e.Close()
+		t.Skipf("O_DIRECT refused here: %v", err)
+	}
+	var wg sync.WaitGroup
+	var reads atomic.Int64
+	errs := make(chan error, 64)
+	for g := range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf, _ := ringo.AlignedBuffer(4096)
+			defer ringo.FreeAligned(buf)
+			for i := 0; ; i++ {
+				_, err := f.ReadAt(buf, int64((g*31+i)%256)*4096)
+				if err != nil {
+					errs <- err
+					return
+				}
+				reads.Add(1)
+			}
+		}()
+	}
+	for reads.Load() < 1000 {
+		runtime.Gosched()
+	}
+	if err := e.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, fs.ErrClosed) {
+			t.Fatalf("a read ended with %v; want fs.ErrClosed", err)
+		}
+	}
+	f.Close()
+	waitFor(t, func() bool { return runtime.NumGoroutine() <= baseG }, "goroutines back to baseline")
 }
