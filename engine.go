@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -227,6 +226,9 @@ type Stats struct {
 	Submitted   uint64 // SQEs submitted
 	Completions uint64 // CQEs reaped
 	Enters      uint64 // io_uring_enter system calls made
+	// SubmitErrors counts io_uring_enter submissions that failed and were
+	// retried (EBUSY/EAGAIN when the kernel is short of completion room).
+	SubmitErrors uint64
 }
 
 // Stats returns the engine's counters, summed over its rings.
@@ -236,6 +238,7 @@ func (e *Engine) Stats() Stats {
 		s.Submitted += sh.submitted.Load()
 		s.Completions += sh.completions.Load()
 		s.Enters += sh.enters.Load()
+		s.SubmitErrors += sh.submitErrs.Load()
 	}
 	return s
 }
@@ -313,7 +316,3 @@ func (e *Engine) pick() *shard {
 	}
 	return e.shards[int(e.next.Add(1))%len(e.shards)]
 }
-
-// keepAlive is runtime.KeepAlive, named for the places where it protects
-// memory the kernel reads.
-var keepAlive = runtime.KeepAlive
