@@ -67,6 +67,8 @@ func fileEngine(name string) (bench.FileEngine, error) {
 		return bench.OSEngine{}, nil
 	case "aio":
 		return bench.AIOEngine{}, nil
+	case "ring":
+		return bench.RingEngine{}, nil
 	case "fio":
 		return bench.FioEngine{}, nil
 	case "fio-libaio":
@@ -74,7 +76,7 @@ func fileEngine(name string) (bench.FileEngine, error) {
 	case "fio-psync":
 		return bench.FioEngine{IOEngine: "psync"}, nil
 	}
-	return nil, fmt.Errorf("unknown engine %q (want uring, uring-fixed, uring-nofixed, os, aio, fio, fio-libaio, fio-psync)", name)
+	return nil, fmt.Errorf("unknown engine %q (want uring, uring-fixed, uring-nofixed, os, aio, ring, fio, fio-libaio, fio-psync)", name)
 }
 
 // benchDir picks a directory on a real disk for the test file: the temp
@@ -117,10 +119,35 @@ func interruptible() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
+const benchFileUsage = `usage: ringo bench file [flags]
+
+Runs one file workload (or one per --sweep-qd depth) on every engine and
+prints a table, then ringo's IOPS and CPU/op ratios to the others.
+
+engines:
+  uring       ringo: --qd goroutines calling ringo.File.ReadAt/WriteAt
+              (uring-fixed, uring-nofixed: registered buffers or not)
+  os          --qd goroutines calling os.File.ReadAt/WriteAt
+  aio         Linux native AIO (io_submit/io_getevents) from one goroutine
+  ring        one raw io_uring ring (package uring) driven from one thread
+              the way aio drives AIO: what io_uring itself reaches here,
+              so that uring/ring is the cost of ringo's goroutine engine
+  fio         fio's io_uring engine (fio-libaio, fio-psync: other engines)
+
+On a noisy machine use --rounds 3 or more: the engines then run in turn,
+round after round, and each row is the engine's median run.
+
+flags:
+`
+
 func cmdBenchFile(args []string) error {
 	fs := flag.NewFlagSet("bench file", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), benchFileUsage)
+		fs.PrintDefaults()
+	}
 	engine := fs.String("engine", "", "one engine (same as --engines with one name)")
-	engines := fs.String("engines", "uring,os,aio,fio", "engines to compare: uring, uring-fixed, uring-nofixed, os, aio, fio, fio-libaio, fio-psync")
+	engines := fs.String("engines", "uring,os,aio,fio", "engines to compare: uring, uring-fixed, uring-nofixed, os, aio, ring, fio, fio-libaio, fio-psync")
 	rw := fs.String("rw", "randread", "randread | randwrite | read | write | randrw")
 	mix := fs.Int("mix", 50, "randrw: percent reads")
 	bsFlag := fs.String("bs", "4k", "block size")
@@ -131,6 +158,7 @@ func cmdBenchFile(args []string) error {
 	sizeFlag := fs.String("size", "1g", "bytes of the file to use")
 	file := fs.String("file", "", "file to use (default: a temporary file, removed afterwards)")
 	duration := fs.Duration("duration", 5*time.Second, "time per run")
+	rounds := fs.Int("rounds", 1, "runs per engine, interleaved across engines; each row is the median run")
 	asJSON := fs.Bool("json", false, "one JSON object per result line")
 	plot := fs.String("plot", "", "write an SVG chart of IOPS and CPU/op against queue depth")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run")
@@ -172,6 +200,9 @@ func cmdBenchFile(args []string) error {
 	}
 	if *duration <= 0 {
 		return badInput("--duration must be positive")
+	}
+	if *rounds < 1 {
+		return badInput("--rounds %d: want 1 or more", *rounds)
 	}
 	switch *rw {
 	case "randread", "randwrite", "read", "write", "randrw":
@@ -224,10 +255,10 @@ func cmdBenchFile(args []string) error {
 		jobs = append(jobs, bench.FileJob{RW: *rw, Mix: *mix, BS: int(bs), QD: q, Direct: *direct, Warm: *warm,
 			Size: size, Path: path, Duration: *duration})
 	}
-	rows, err := runFileJobs(ctx, jobs, engs, *asJSON)
+	rows, err := runFileJobs(ctx, jobs, engs, *rounds, *asJSON)
 	if !*asJSON {
 		fmt.Printf("machine: %s\n", machine())
-		bench.PrintTable(os.Stdout, rows, "os", "aio", "fio")
+		bench.PrintTable(os.Stdout, rows, fileBaselines...)
 	}
 	if *plot != "" && len(rows) > 0 {
 		if perr := bench.WritePlot(*plot, rows, machineNoDate()); perr != nil {
@@ -241,32 +272,82 @@ func cmdBenchFile(args []string) error {
 	return err
 }
 
-// runFileJobs runs every job on every engine, with a progress line.
-func runFileJobs(ctx context.Context, jobs []bench.FileJob, engs []bench.FileEngine, asJSON bool) ([]bench.Result, error) {
+// fileBaselines are the engines ringo's file rows are compared with.
+var fileBaselines = []string{"os", "aio", "fio", "ring"}
+
+// runFileJobs runs every job on every engine, rounds times, with a
+// progress line, and returns one row per job and engine: its median run
+// (bench.MedianRun). The engines of a job take turns (round 1: e1, e2, …;
+// round 2: e1, e2, …), so that a machine whose speed drifts over minutes
+// weighs on every engine alike. An engine that fails, or measures
+// nothing (fio not installed), is not run again: its row is the median of
+// its good runs with the error in the note, or the failed run itself. On
+// interruption the rows cover what was measured; a run cut short before
+// it measured anything is dropped when the engine has other runs.
+func runFileJobs(ctx context.Context, jobs []bench.FileJob, engs []bench.FileEngine, rounds int, asJSON bool) ([]bench.Result, error) {
 	progress := bench.NewProgress(os.Stderr)
 	defer progress.Done()
+	rounds = max(rounds, 1)
 	var rows []bench.Result
 	for _, job := range jobs {
-		for _, e := range engs {
-			if ctx.Err() != nil {
-				return rows, nil
+		runs := make([][]bench.Result, len(engs))
+		failed := make([]*bench.Result, len(engs))
+		stopped := make([]bool, len(engs))
+	measure:
+		for round := 1; round <= rounds; round++ {
+			for i, e := range engs {
+				if stopped[i] {
+					continue
+				}
+				if ctx.Err() != nil {
+					break measure
+				}
+				if rounds > 1 {
+					progress.Update("file %s bs=%d qd=%d %s: %s, round %d/%d …", job.RW, job.BS, job.QD, cacheWord(job), e.Name(), round, rounds)
+				} else {
+					progress.Update("file %s bs=%d qd=%d %s: %s …", job.RW, job.BS, job.QD, cacheWord(job), e.Name())
+				}
+				r, err := e.Run(ctx, job)
+				if r.Engine == "" {
+					r.Engine = e.Name()
+					r.Bench, r.RW, r.BS, r.QD, r.Direct, r.Warm = "file", job.RW, job.BS, job.QD, job.Direct, job.Warm
+				}
+				switch {
+				case ctx.Err() != nil:
+					if r.Ops > 0 || len(runs[i]) == 0 {
+						runs[i] = append(runs[i], r)
+					}
+					break measure
+				case err != nil:
+					r.Note = "error: " + err.Error()
+					failed[i] = &r
+					stopped[i] = true
+				default:
+					runs[i] = append(runs[i], r)
+					stopped[i] = r.Ops == 0
+				}
 			}
-			progress.Update("file %s bs=%d qd=%d %s: %s …", job.RW, job.BS, job.QD, cacheWord(job), e.Name())
-			r, err := e.Run(ctx, job)
-			if err != nil && ctx.Err() == nil {
-				r.Engine = e.Name()
-				r.Bench = "file"
-				r.RW, r.BS, r.QD, r.Direct, r.Warm = job.RW, job.BS, job.QD, job.Direct, job.Warm
-				r.Note = "error: " + err.Error()
+		}
+		for i := range engs {
+			var row bench.Result
+			switch {
+			case failed[i] != nil && len(runs[i]) == 0:
+				row = *failed[i]
+			case failed[i] != nil:
+				row = bench.MedianRun(runs[i])
+				row.Note = fmt.Sprintf("round %d %s", len(runs[i])+1, failed[i].Note)
+			case len(runs[i]) > 0:
+				row = bench.MedianRun(runs[i])
+			default:
+				continue // interrupted before its first run
 			}
-			if r.Engine == "" {
-				r.Engine = e.Name()
-				r.Bench, r.RW, r.BS, r.QD, r.Direct, r.Warm = "file", job.RW, job.BS, job.QD, job.Direct, job.Warm
-			}
-			rows = append(rows, r)
+			rows = append(rows, row)
 			if asJSON {
-				bench.PrintJSON(os.Stdout, r)
+				bench.PrintJSON(os.Stdout, row)
 			}
+		}
+		if ctx.Err() != nil {
+			break
 		}
 	}
 	return rows, nil

@@ -220,14 +220,7 @@ func (l *aioLoop) run() (int64, error) {
 
 // aioOpError describes a request that failed (res < 0) or was short.
 func aioOpError(write bool, off int64, bs int, res int64) error {
-	op := "read"
-	if write {
-		op = "write"
-	}
-	if res < 0 {
-		return fmt.Errorf("aio: %s of %d bytes at %d: %w", op, bs, off, unix.Errno(-res))
-	}
-	return fmt.Errorf("aio: short %s at %d: %d of %d bytes", op, off, res, bs)
+	return ioOpError("aio", write, off, bs, res)
 }
 
 var _ FileEngine = AIOEngine{}

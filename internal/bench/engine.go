@@ -47,6 +47,12 @@ type Result struct {
 	RatioVsC    float64 `json:"ratio_vs_c,omitempty"` // nop: ringo ns/op over C liburing ns/op
 	Threads     int     `json:"threads"`
 	Note        string  `json:"note,omitempty"` // e.g. "fio not installed"
+	// Rounds is how many runs the row is the median of (MedianRun);
+	// IOPSMin and IOPSMax, set from two runs on, are the range of their
+	// rates.
+	Rounds  int     `json:"rounds,omitempty"`
+	IOPSMin float64 `json:"iops_min,omitempty"`
+	IOPSMax float64 `json:"iops_max,omitempty"`
 }
 
 // FileEngine runs a FileJob and measures it.

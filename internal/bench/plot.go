@@ -35,6 +35,7 @@ var knownColors = map[string]string{
 	"fio":        "#ff7f0e", // orange
 	"fio-libaio": "#9467bd", // purple
 	"fio-psync":  "#8c564b", // brown
+	"ring":       "#7f7f7f", // grey: the raw ring under ringo
 }
 
 var palette = []string{"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"}

@@ -32,6 +32,7 @@ var tableColumns = []column{
 	{head: "setup", optional: true, cell: func(r Result) string { return dash(r.Setup) }},
 	{head: "cache", cell: func(r Result) string { return cacheMode(r) }},
 	{head: "IOPS", right: true, cell: func(r Result) string { return fmtNumOrDash(rate(r)) }},
+	{head: "IOPS range", optional: true, cell: roundsCell},
 	{head: "MiB/s", right: true, cell: func(r Result) string { return fmtNumOrDash(r.MiBs) }},
 	{head: "ns/op", right: true, optional: true, cell: func(r Result) string { return fmtNumOrDash(r.NsPerOp) }},
 	{head: "p50 µs", right: true, cell: func(r Result) string { return fmtNumOrDash(r.P50Us) }},
@@ -79,7 +80,8 @@ func isRingo(engine string) bool {
 // "uring"), the IOPS and CPU-per-op ratios of ringo to each baseline engine
 // of the group. baselines names the engines to compare with (e.g. "os",
 // "aio", "fio"); without it, every other engine in the group is used.
-// Columns batch, setup and ns/op appear only when some row uses them.
+// Columns batch, setup, IOPS range (of rows that are the median of
+// several runs, MedianRun) and ns/op appear only when some row uses them.
 func PrintTable(w io.Writer, rows []Result, baselines ...string) error {
 	var cols []column
 	for _, c := range tableColumns {
