@@ -1,9 +1,12 @@
 package bench
 
 import (
+	"errors"
 	"math"
 	"math/bits"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -170,11 +173,25 @@ func (h *Histogram) Quantile(q float64) time.Duration {
 }
 
 // Meter measures one benchmark run of the current process: wall clock,
-// process CPU time (user+system, all threads) and the largest number of OS
-// threads seen (sampled from /proc/self/task every 20ms).
+// process CPU time (user+system, all threads) and the OS threads the run
+// used.
+//
+// Threads are counted as those that ran during the measurement: their
+// on-CPU time (/proc/self/task/TID/schedstat) grew, or they appeared. The
+// Go runtime never ends an idle thread, so a plain count of the process's
+// threads would charge a run with every thread an earlier engine in the
+// same process left behind (the os engine leaves dozens). Threads that
+// both start and end between two samples (every threadSampleInterval) are
+// missed. Where schedstat cannot be read, the largest thread count seen is
+// used instead.
 type Meter struct {
 	wall0 time.Time
 	cpu0  time.Duration
+
+	mu      sync.Mutex
+	base    map[int]uint64 // on-CPU ns per thread at StartMeter
+	used    map[int]bool   // threads seen running since StartMeter
+	noStats bool           // schedstat unreadable: count threads instead
 
 	maxThreads atomic.Int64
 	done       chan struct{}
@@ -186,12 +203,16 @@ type Meter struct {
 	cpu      time.Duration // frozen at Stop
 }
 
-// threadSampleInterval is how often Meter counts the process's OS threads.
-const threadSampleInterval = 20 * time.Millisecond
+// threadSampleInterval is how often Meter looks at the process's OS
+// threads. Reading every thread's schedstat costs a few system calls per
+// thread, so it is kept rare enough not to show in CPU per op.
+const threadSampleInterval = 50 * time.Millisecond
 
 // StartMeter starts measuring now.
 func StartMeter() *Meter {
-	m := &Meter{done: make(chan struct{})}
+	m := &Meter{done: make(chan struct{}), used: make(map[int]bool)}
+	m.base = threadTimes()
+	m.noStats = m.base == nil
 	m.sampleThreads()
 	m.sampler.Add(1)
 	go m.sampleLoop()
@@ -215,7 +236,20 @@ func (m *Meter) sampleLoop() {
 }
 
 func (m *Meter) sampleThreads() {
-	n := countThreads()
+	n := 0
+	if m.noStats {
+		n = countThreads()
+	} else {
+		now := threadTimes()
+		m.mu.Lock()
+		for tid, ns := range now {
+			if b, ok := m.base[tid]; !ok || ns > b {
+				m.used[tid] = true
+			}
+		}
+		n = len(m.used)
+		m.mu.Unlock()
+	}
 	for {
 		old := m.maxThreads.Load()
 		if int64(n) <= old || m.maxThreads.CompareAndSwap(old, int64(n)) {
@@ -227,13 +261,60 @@ func (m *Meter) sampleThreads() {
 // countThreads returns the number of OS threads of this process (entries
 // of /proc/self/task), or 0 if that cannot be read.
 func countThreads() int {
-	f, err := os.Open("/proc/self/task")
+	names, err := taskIDs()
 	if err != nil {
 		return 0
 	}
-	defer f.Close()
-	names, _ := f.Readdirnames(-1)
 	return len(names)
+}
+
+func taskIDs() ([]string, error) {
+	f, err := os.Open("/proc/self/task")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+// threadTimes returns each thread's on-CPU time in nanoseconds (the first
+// field of /proc/self/task/TID/schedstat), or nil if the kernel does not
+// provide it. Threads that end while being read are skipped.
+func threadTimes() map[int]uint64 {
+	names, err := taskIDs()
+	if err != nil {
+		return nil
+	}
+	times := make(map[int]uint64, len(names))
+	buf := make([]byte, 128)
+	for _, name := range names {
+		tid, err := strconv.Atoi(name)
+		if err != nil {
+			continue
+		}
+		fd, err := unix.Open("/proc/self/task/"+name+"/schedstat", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if errors.Is(err, unix.ENOENT) {
+			continue // the thread ended
+		}
+		if err != nil {
+			return nil
+		}
+		n, err := unix.Read(fd, buf)
+		unix.Close(fd)
+		if err != nil || n <= 0 {
+			continue
+		}
+		field, _, _ := strings.Cut(string(buf[:n]), " ")
+		ns, err := strconv.ParseUint(strings.TrimSpace(field), 10, 64)
+		if err != nil {
+			return nil
+		}
+		times[tid] = ns
+	}
+	if len(times) == 0 {
+		return nil
+	}
+	return times
 }
 
 // processCPU is the user+system CPU time used so far by all threads of the
@@ -316,5 +397,7 @@ func (m *Meter) CPU() time.Duration {
 // CPUSeconds is CPU in seconds.
 func (m *Meter) CPUSeconds() float64 { return m.CPU().Seconds() }
 
-// MaxThreads is the largest number of OS threads of the process seen so far.
+// MaxThreads is the number of OS threads seen running since StartMeter
+// (see Meter), or, where per-thread CPU times are unavailable, the largest
+// number of threads the process had.
 func (m *Meter) MaxThreads() int { return int(m.maxThreads.Load()) }

@@ -3,6 +3,7 @@ package bench
 import (
 	"math"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -207,5 +208,41 @@ func TestMeterCountsThreads(t *testing.T) {
 	}
 	if r.IOPS != 0 || r.CPUUsPerOp != 0 {
 		t.Errorf("zero ops gave %+v", r)
+	}
+}
+
+// Threads left idle by earlier work in the process (Go never ends them)
+// are not charged to a run.
+func TestMeterIgnoresIdleThreads(t *testing.T) {
+	if threadTimes() == nil {
+		t.Skip("/proc/self/task/TID/schedstat not readable")
+	}
+	// 8 goroutines, each locked to its own thread and parked for the
+	// whole measurement: their threads exist but never run.
+	release := make(chan struct{})
+	var ready sync.WaitGroup
+	for range 8 {
+		ready.Add(1)
+		go func() {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			ready.Done()
+			<-release
+		}()
+	}
+	ready.Wait()
+	defer close(release)
+	time.Sleep(20 * time.Millisecond) // let them reach the futex wait
+	total := countThreads()
+	m := StartMeter()
+	x := 0
+	for i := range 1_000_000 {
+		x += i
+	}
+	_ = x
+	time.Sleep(2 * threadSampleInterval)
+	r := m.Stop(FileJob{}, "x", 1, nil)
+	if r.Threads < 1 || r.Threads > total-8 {
+		t.Errorf("Threads = %d of the process's %d, 8 of them parked all along", r.Threads, total)
 	}
 }
