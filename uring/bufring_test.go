@@ -1,6 +1,7 @@
 package uring
 
 import (
+	"fmt"
 	"syscall"
 	"testing"
 )
@@ -36,6 +37,29 @@ func armRecvMultishot(t *testing.T, r *Ring, fd int32, group uint16, ud uint64) 
 	mustSubmit(t, r, 1)
 }
 
+// reapBufRingMsg reaps the next completion and checks that it is a
+// multishot one (CQEFMore) with user data ud that delivered msg in a
+// buffer of br, which it then recycles. what names the completion in
+// failures.
+func reapBufRingMsg(t *testing.T, r *Ring, br *BufRing, ud uint64, msg, what string) {
+	t.Helper()
+	c := reap(t, r, 1)[0]
+	if c.UserData != ud || c.Res != int32(len(msg)) {
+		t.Fatalf("%s: %+v (%v), want user data %d, %d bytes", what, c, resErr(c.Res), ud, len(msg))
+	}
+	if c.Flags&CQEFMore == 0 {
+		t.Fatalf("%s: flags %#x lack CQEFMore", what, c.Flags)
+	}
+	bid, ok := BufID(&c)
+	if !ok {
+		t.Fatalf("%s: flags %#x lack CQEFBuffer", what, c.Flags)
+	}
+	if got := string(br.Buf(bid)[:c.Res]); got != msg {
+		t.Fatalf("%s: buffer %d holds %q, want %q", what, bid, got, msg)
+	}
+	br.Recycle(bid)
+}
+
 func TestBufRingMultishotRecvRecyclesBuffers(t *testing.T) {
 	r := mustRing(t, 8, 0)
 	a, b := tcpPair(t)
@@ -46,21 +70,7 @@ func TestBufRingMultishotRecvRecyclesBuffers(t *testing.T) {
 
 	for i, msg := range []string{"first", "second", "third"} {
 		mustWrite(t, b, []byte(msg))
-		c := reap(t, r, 1)[0]
-		if c.UserData != 9 || c.Res != int32(len(msg)) {
-			t.Fatalf("message %d: %+v (%v), want %d bytes", i, c, resErr(c.Res), len(msg))
-		}
-		if c.Flags&CQEFMore == 0 {
-			t.Fatalf("message %d: flags %#x lack CQEFMore", i, c.Flags)
-		}
-		bid, ok := BufID(&c)
-		if !ok {
-			t.Fatalf("message %d: flags %#x lack CQEFBuffer", i, c.Flags)
-		}
-		if got := string(br.Buf(bid)[:c.Res]); got != msg {
-			t.Fatalf("message %d: buffer %d holds %q, want %q", i, bid, got, msg)
-		}
-		br.Recycle(bid)
+		reapBufRingMsg(t, r, br, 9, msg, fmt.Sprintf("message %d", i))
 	}
 }
 

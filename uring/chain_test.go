@@ -94,16 +94,22 @@ func TestPrepTimeoutAbsolute(t *testing.T) {
 	runtime.KeepAlive(ts)
 }
 
+// armTimeout submits a relative timeout ts (no completion count) with
+// user data ud.
+func armTimeout(t *testing.T, r *Ring, ts *Timespec, ud uint64) {
+	t.Helper()
+	sqe := mustSQE(t, r)
+	sqe.PrepTimeout(ts, 0, 0)
+	sqe.SetUserData(ud)
+	mustSubmit(t, r, 1)
+}
+
 func TestPrepTimeoutRemove(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	ts := heapTimespec(forever)
+	armTimeout(t, r, ts, 1)
 
 	sqe := mustSQE(t, r)
-	sqe.PrepTimeout(ts, 0, 0)
-	sqe.SetUserData(1)
-	mustSubmit(t, r, 1)
-
-	sqe = mustSQE(t, r)
 	sqe.PrepTimeoutRemove(1, 0)
 	sqe.SetUserData(2)
 	got := byUserData(t, submitAndReap(t, r, 2))
@@ -122,13 +128,9 @@ func TestPrepTimeoutRemoveUnknownFailsENOENT(t *testing.T) {
 func TestPrepTimeoutUpdate(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	long, short := heapTimespec(forever), heapTimespec(time.Millisecond)
+	armTimeout(t, r, long, 1)
 
 	sqe := mustSQE(t, r)
-	sqe.PrepTimeout(long, 0, 0)
-	sqe.SetUserData(1)
-	mustSubmit(t, r, 1)
-
-	sqe = mustSQE(t, r)
 	sqe.PrepTimeoutUpdate(short, 1, 0)
 	sqe.SetUserData(2)
 	got := byUserData(t, submitAndReap(t, r, 2))
@@ -138,12 +140,11 @@ func TestPrepTimeoutUpdate(t *testing.T) {
 	runtime.KeepAlive(short)
 }
 
-func TestLinkTimeoutCancelsSlowRead(t *testing.T) {
-	r := mustRing(t, 4, 0)
-	rfd, _ := mustPipe(t) // empty: the read cannot complete
-	buf := heapBytes(8)
-	ts := heapTimespec(time.Millisecond)
-
+// readWithLinkTimeout submits a read of rfd into buf (user data 1)
+// linked to a link timeout ts (user data 2) and returns both completions
+// by user data.
+func readWithLinkTimeout(t *testing.T, r *Ring, rfd int32, buf []byte, ts *Timespec) map[uint64]CQE {
+	t.Helper()
 	sqe := mustSQE(t, r)
 	sqe.PrepRead(rfd, buf, 0)
 	sqe.SetFlags(SQEIOLink)
@@ -151,8 +152,16 @@ func TestLinkTimeoutCancelsSlowRead(t *testing.T) {
 	sqe = mustSQE(t, r)
 	sqe.PrepLinkTimeout(ts, 0)
 	sqe.SetUserData(2)
+	return byUserData(t, submitAndReap(t, r, 2))
+}
 
-	got := byUserData(t, submitAndReap(t, r, 2))
+func TestLinkTimeoutCancelsSlowRead(t *testing.T) {
+	r := mustRing(t, 4, 0)
+	rfd, _ := mustPipe(t) // empty: the read cannot complete
+	buf := heapBytes(8)
+	ts := heapTimespec(time.Millisecond)
+
+	got := readWithLinkTimeout(t, r, rfd, buf, ts)
 	wantRes(t, "read cancelled by its link timeout", got[1], errnoRes(syscall.ECANCELED))
 	wantRes(t, "fired link timeout", got[2], errnoRes(syscall.ETIME))
 	runtime.KeepAlive(buf)
@@ -166,15 +175,7 @@ func TestLinkTimeoutDisarmedByCompletion(t *testing.T) {
 	buf := heapBytes(8)
 	ts := heapTimespec(forever)
 
-	sqe := mustSQE(t, r)
-	sqe.PrepRead(rfd, buf, 0)
-	sqe.SetFlags(SQEIOLink)
-	sqe.SetUserData(1)
-	sqe = mustSQE(t, r)
-	sqe.PrepLinkTimeout(ts, 0)
-	sqe.SetUserData(2)
-
-	got := byUserData(t, submitAndReap(t, r, 2))
+	got := readWithLinkTimeout(t, r, rfd, buf, ts)
 	wantRes(t, "read", got[1], 5)
 	wantRes(t, "link timeout of a completed read", got[2], errnoRes(syscall.ECANCELED))
 	runtime.KeepAlive(buf)
@@ -254,13 +255,10 @@ func TestCancelByOpcode(t *testing.T) {
 	rfd, _ := mustPipe(t)
 	buf := armPipeReads(t, r, rfd, 1)
 	ts := heapTimespec(forever)
-	sqe := mustSQE(t, r)
-	sqe.PrepTimeout(ts, 0, 0)
-	sqe.SetUserData(2)
-	mustSubmit(t, r, 1)
+	armTimeout(t, r, ts, 2)
 
 	// Cancel every pending timeout, leaving the read alone.
-	sqe = mustSQE(t, r)
+	sqe := mustSQE(t, r)
 	sqe.PrepCancelOp(OpTimeout, AsyncCancelAll)
 	sqe.SetUserData(100)
 	c := submitAndReap(t, r, 1)[0]

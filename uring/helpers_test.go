@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -33,6 +34,47 @@ func mustRing(t testing.TB, entries uint32, flags uint32) *Ring {
 	}
 	t.Cleanup(func() { r.Close() })
 	return r
+}
+
+// mustDeferTaskrunRing creates a SetupSingleIssuer|SetupDeferTaskrun ring
+// (plus extra setup flags) on the test's locked OS thread, closed at the
+// end of the test. It skips the test when the kernel lacks
+// SetupDeferTaskrun (6.1) or one of the extra flags.
+func mustDeferTaskrunRing(t testing.TB, entries uint32, extra uint32) *Ring {
+	t.Helper()
+	// SINGLE_ISSUER binds the ring to the creating thread.
+	lockThread(t)
+	p := mustProbe(t)
+	if !p.SetupFlagSupported(SetupDeferTaskrun) {
+		t.Skip("IORING_SETUP_DEFER_TASKRUN not supported (6.1)")
+	}
+	if extra != 0 && !p.SetupFlagSupported(extra) {
+		t.Skipf("setup flag %#x not supported", extra)
+	}
+	return mustRing(t, entries, SetupSingleIssuer|SetupDeferTaskrun|extra)
+}
+
+// lockThread locks the test's goroutine to its OS thread until the test
+// ends. Call it before creating the ring, so that the ring's cleanup
+// (which runs first) still runs on that thread.
+func lockThread(t testing.TB) {
+	t.Helper()
+	runtime.LockOSThread()
+	t.Cleanup(runtime.UnlockOSThread)
+}
+
+// mustProbe probes the kernel, skipping the test when io_uring is
+// unavailable.
+func mustProbe(t testing.TB) *ProbeResult {
+	t.Helper()
+	p, err := Probe()
+	if err != nil {
+		if errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EPERM) {
+			t.Skipf("io_uring unavailable: %v", err)
+		}
+		t.Fatalf("Probe: %v", err)
+	}
+	return p
 }
 
 // mustSQE returns the next SQE or fails the test if the SQ is full.
@@ -88,6 +130,35 @@ func submitAndReap(t testing.TB, r *Ring, n int) []CQE {
 func runOne(t testing.TB, r *Ring) CQE {
 	t.Helper()
 	return submitAndReap(t, r, 1)[0]
+}
+
+// waitCQE waits for the next completion with WaitCQE (no timeout), and
+// returns a copy of it, released.
+func waitCQE(t testing.TB, r *Ring, what string) CQE {
+	t.Helper()
+	cqe, err := r.WaitCQE()
+	if err != nil {
+		t.Fatalf("WaitCQE (%s): %v", what, err)
+	}
+	c := *cqe
+	r.CQESeen()
+	return c
+}
+
+// submitAndWaitOne submits the single prepared SQE with SubmitAndWait(1)
+// and returns a copy of its completion, taken with PeekCQE and released.
+func submitAndWaitOne(t testing.TB, r *Ring) CQE {
+	t.Helper()
+	if n, err := r.SubmitAndWait(1); err != nil || n != 1 {
+		t.Fatalf("SubmitAndWait = %d, %v", n, err)
+	}
+	cqe, err := r.PeekCQE()
+	if err != nil || cqe == nil {
+		t.Fatalf("PeekCQE after SubmitAndWait = %v, %v", cqe, err)
+	}
+	c := *cqe
+	r.CQESeen()
+	return c
 }
 
 // noCQE fails the test if a completion is waiting.
@@ -169,15 +240,22 @@ var (
 func tempFile(t testing.TB, content []byte) *os.File {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "data")
-	if err := os.WriteFile(path, content, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteFile(t, path, content, 0o600)
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
 	return f
+}
+
+// mustWriteFile creates (or truncates) the file at path with content and
+// perm.
+func mustWriteFile(t testing.TB, path string, content []byte, perm os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, content, perm); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // fdOf returns f's descriptor as the int32 the Prep methods take. It uses
@@ -210,6 +288,25 @@ func mustPipe(t testing.TB) (rfd, wfd int32) {
 		unix.Close(p[1])
 	})
 	return int32(p[0]), int32(p[1])
+}
+
+// closeOnCleanup closes fd at the end of the test (errors ignored: the
+// test may have closed it already).
+func closeOnCleanup(t testing.TB, fd int32) {
+	t.Helper()
+	t.Cleanup(func() { unix.Close(int(fd)) })
+}
+
+// mustMmapAnon maps size bytes of private anonymous memory, unmapped at
+// the end of the test.
+func mustMmapAnon(t testing.TB, size int) []byte {
+	t.Helper()
+	mem, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Munmap(mem) })
+	return mem
 }
 
 // mustWrite writes b to fd with write(2).
@@ -251,12 +348,76 @@ func iovecsFor(bufs ...[]byte) []unix.Iovec {
 	return iov
 }
 
-// fileContent returns the content of the file at path.
-func fileContent(t testing.TB, path string) []byte {
+// wantFileContent fails the test unless the file at path holds want.
+func wantFileContent(t testing.TB, path string, want string) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	if string(got) != want {
+		t.Fatalf("file %s = %q, want %q", filepath.Base(path), got, want)
+	}
+}
+
+// mustRegisterBuffers registers bufs as r's fixed buffers.
+func mustRegisterBuffers(t testing.TB, r *Ring, bufs ...[]byte) {
+	t.Helper()
+	if err := r.RegisterBuffers(bufs); err != nil {
+		t.Fatalf("RegisterBuffers: %v", err)
+	}
+}
+
+// mustRegisterFiles registers fds as r's fixed-file table.
+func mustRegisterFiles(t testing.TB, r *Ring, fds ...int32) {
+	t.Helper()
+	if err := r.RegisterFiles(fds); err != nil {
+		t.Fatalf("RegisterFiles: %v", err)
+	}
+}
+
+// mustRegisterFilesSparse registers an empty fixed-file table of n slots.
+func mustRegisterFilesSparse(t testing.TB, r *Ring, n uint32) {
+	t.Helper()
+	if err := r.RegisterFilesSparse(n); err != nil {
+		t.Fatalf("RegisterFilesSparse: %v", err)
+	}
+}
+
+// fixedRead reads into buf at offset 0 from fixed-file slot and returns
+// the completion.
+func fixedRead(t testing.TB, r *Ring, slot int32, buf []byte) CQE {
+	t.Helper()
+	sqe := mustSQE(t, r)
+	sqe.PrepRead(slot, buf, 0)
+	sqe.SetFlags(SQEFixedFile)
+	c := runOne(t, r)
+	runtime.KeepAlive(buf)
+	return c
+}
+
+// wantReadFixed reads from offset 0 of fd into dst, which lies in
+// registered buffer bufIndex, with PrepReadFixed, and fails the test
+// unless that reads want: len(want) bytes, now the start of dst.
+func wantReadFixed(t testing.TB, r *Ring, what string, fd int32, dst []byte, bufIndex uint16, want string) {
+	t.Helper()
+	mustSQE(t, r).PrepReadFixed(fd, dst, 0, bufIndex)
+	wantRes(t, what, runOne(t, r), int32(len(want)))
+	runtime.KeepAlive(dst)
+	if got := string(dst[:len(want)]); got != want {
+		t.Fatalf("%s: buffer holds %q, want %q", what, got, want)
+	}
+}
+
+// mustRegisterRingFd registers r's fd (see Ring.RegisterRingFd; the
+// caller must have locked its thread). It skips the test on kernels
+// without IORING_REGISTER_RING_FDS (EINVAL).
+func mustRegisterRingFd(t testing.TB, r *Ring) {
+	t.Helper()
+	if err := r.RegisterRingFd(); err != nil {
+		if errors.Is(err, syscall.EINVAL) {
+			t.Skipf("IORING_REGISTER_RING_FDS (5.18) not supported: %v", err)
+		}
+		t.Fatalf("RegisterRingFd: %v", err)
+	}
 }

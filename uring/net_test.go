@@ -1,6 +1,7 @@
 package uring
 
 import (
+	"fmt"
 	"runtime"
 	"syscall"
 	"testing"
@@ -13,22 +14,23 @@ import (
 // sockets, zero-copy send, polling, cross-ring messages, futexes, waitid,
 // epoll, multishot reads and cancellation.
 
-// closeOnCleanup closes fd at the end of the test (errors ignored: the
-// test may have closed it already).
-func closeOnCleanup(t *testing.T, fd int32) {
-	t.Helper()
-	t.Cleanup(func() { unix.Close(int(fd)) })
-}
-
-// loopbackListener returns a blocking TCP socket listening on an
-// ephemeral port of 127.0.0.1, and that address.
-func loopbackListener(t *testing.T) (int32, *unix.SockaddrInet4) {
+// tcpSocket returns a new blocking TCP socket, closed at the end of the
+// test.
+func tcpSocket(t *testing.T) int {
 	t.Helper()
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	closeOnCleanup(t, int32(fd))
+	return fd
+}
+
+// loopbackListener returns a blocking TCP socket listening on an
+// ephemeral port of 127.0.0.1, and that address.
+func loopbackListener(t *testing.T) (int32, *unix.SockaddrInet4) {
+	t.Helper()
+	fd := tcpSocket(t)
 	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +47,7 @@ func loopbackListener(t *testing.T) (int32, *unix.SockaddrInet4) {
 // dialLoopback connects a new blocking TCP socket to addr with connect(2).
 func dialLoopback(t *testing.T, addr *unix.SockaddrInet4) int32 {
 	t.Helper()
-	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	closeOnCleanup(t, int32(fd))
+	fd := tcpSocket(t)
 	if err := unix.Connect(fd, addr); err != nil {
 		t.Fatal(err)
 	}
@@ -434,18 +432,7 @@ func TestNetReadMultishotPipeWithBufRing(t *testing.T) {
 
 	for i, msg := range []string{"alpha", "beta", "gamma"} {
 		mustWrite(t, wfd, []byte(msg))
-		c := reap(t, r, 1)[0]
-		if c.UserData != 4 || c.Res != int32(len(msg)) || c.Flags&CQEFMore == 0 {
-			t.Fatalf("read %d: %+v (%v), want %d bytes with CQEFMore", i, c, resErr(c.Res), len(msg))
-		}
-		bid, ok := BufID(&c)
-		if !ok {
-			t.Fatalf("read %d: flags %#x lack CQEFBuffer", i, c.Flags)
-		}
-		if got := string(br.Buf(bid)[:c.Res]); got != msg {
-			t.Fatalf("read %d: buffer %d holds %q, want %q", i, bid, got, msg)
-		}
-		br.Recycle(bid)
+		reapBufRingMsg(t, r, br, 4, msg, fmt.Sprintf("read %d", i))
 	}
 }
 

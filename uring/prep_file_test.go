@@ -1,7 +1,6 @@
 package uring
 
 import (
-	"bytes"
 	"errors"
 	"runtime"
 	"syscall"
@@ -21,9 +20,7 @@ func TestPrepWriteAtOffset(t *testing.T) {
 	wantRes(t, "write", runOne(t, r), 5)
 	runtime.KeepAlive(buf)
 
-	if got := fileContent(t, f.Name()); !bytes.Equal(got, []byte("\x00\x00\x00hello")) {
-		t.Fatalf("file = %q", got)
-	}
+	wantFileContent(t, f.Name(), "\x00\x00\x00hello")
 }
 
 func TestPrepReadAtOffset(t *testing.T) {
@@ -71,9 +68,7 @@ func TestPrepWritevGathers(t *testing.T) {
 	runtime.KeepAlive(a)
 	runtime.KeepAlive(b)
 
-	if got := fileContent(t, f.Name()); string(got) != "fooba" {
-		t.Fatalf("file = %q", got)
-	}
+	wantFileContent(t, f.Name(), "fooba")
 }
 
 func TestPrepWritev2Append(t *testing.T) {
@@ -89,45 +84,32 @@ func TestPrepWritev2Append(t *testing.T) {
 	runtime.KeepAlive(iov)
 	runtime.KeepAlive(a)
 
-	if got := fileContent(t, f.Name()); string(got) != "abcde" {
-		t.Fatalf("file = %q", got)
-	}
+	wantFileContent(t, f.Name(), "abcde")
 }
 
 func TestPrepReadFixed(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	f := tempFile(t, []byte("fixed buffer read"))
 	buf := heapBytes(4096)
-	if err := r.RegisterBuffers([][]byte{buf}); err != nil {
-		t.Fatalf("RegisterBuffers: %v", err)
-	}
+	mustRegisterBuffers(t, r, buf)
 
 	// Read into the middle of the registered buffer.
-	mustSQE(t, r).PrepReadFixed(fdOf(t, f), buf[100:105], 0, 0)
-	wantRes(t, "read_fixed", runOne(t, r), 5)
+	wantReadFixed(t, r, "read_fixed", fdOf(t, f), buf[100:105], 0, "fixed")
 	runtime.KeepAlive(buf)
-
-	if string(buf[100:105]) != "fixed" {
-		t.Fatalf("read %q", buf[100:105])
-	}
 }
 
 func TestPrepWriteFixed(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	f := tempFile(t, nil)
 	buf := heapBytes(4096)
-	if err := r.RegisterBuffers([][]byte{heapBytes(4096), buf}); err != nil {
-		t.Fatalf("RegisterBuffers: %v", err)
-	}
+	mustRegisterBuffers(t, r, heapBytes(4096), buf)
 	copy(buf, "registered")
 
 	mustSQE(t, r).PrepWriteFixed(fdOf(t, f), buf[:10], 0, 1)
 	wantRes(t, "write_fixed", runOne(t, r), 10)
 	runtime.KeepAlive(buf)
 
-	if got := fileContent(t, f.Name()); string(got) != "registered" {
-		t.Fatalf("file = %q", got)
-	}
+	wantFileContent(t, f.Name(), "registered")
 }
 
 func TestPrepReadFixedOutsideBufferFails(t *testing.T) {
@@ -135,9 +117,7 @@ func TestPrepReadFixedOutsideBufferFails(t *testing.T) {
 	f := tempFile(t, []byte("data"))
 	buf := heapBytes(4096)
 	other := heapBytes(16)
-	if err := r.RegisterBuffers([][]byte{buf}); err != nil {
-		t.Fatalf("RegisterBuffers: %v", err)
-	}
+	mustRegisterBuffers(t, r, buf)
 
 	mustSQE(t, r).PrepReadFixed(fdOf(t, f), other, 0, 0)
 	wantRes(t, "read_fixed outside the registered buffer", runOne(t, r), errnoRes(syscall.EFAULT))
@@ -152,9 +132,7 @@ func TestPrepReadvFixed(t *testing.T) {
 	}
 	f := tempFile(t, []byte("vectored-fixed"))
 	buf := heapBytes(4096)
-	if err := r.RegisterBuffers([][]byte{buf}); err != nil {
-		t.Fatalf("RegisterBuffers: %v", err)
-	}
+	mustRegisterBuffers(t, r, buf)
 	iov := iovecsFor(buf[0:8], buf[1000:1006])
 
 	mustSQE(t, r).PrepReadvFixed(fdOf(t, f), iov, 0, 0, 0)
@@ -174,9 +152,7 @@ func TestPrepWritevFixed(t *testing.T) {
 	}
 	f := tempFile(t, nil)
 	buf := heapBytes(4096)
-	if err := r.RegisterBuffers([][]byte{buf}); err != nil {
-		t.Fatalf("RegisterBuffers: %v", err)
-	}
+	mustRegisterBuffers(t, r, buf)
 	copy(buf[10:], "abc")
 	copy(buf[2000:], "def")
 	iov := iovecsFor(buf[10:13], buf[2000:2003])
@@ -186,9 +162,7 @@ func TestPrepWritevFixed(t *testing.T) {
 	runtime.KeepAlive(iov)
 	runtime.KeepAlive(buf)
 
-	if got := fileContent(t, f.Name()); string(got) != "abcdef" {
-		t.Fatalf("file = %q", got)
-	}
+	wantFileContent(t, f.Name(), "abcdef")
 }
 
 func TestPrepReadMultishotPipe(t *testing.T) {
@@ -304,9 +278,7 @@ func TestPrepFtruncate(t *testing.T) {
 	mustSQE(t, r).PrepFtruncate(fdOf(t, f), 5)
 	wantRes(t, "ftruncate", runOne(t, r), 0)
 
-	if got := fileContent(t, f.Name()); string(got) != "trunc" {
-		t.Fatalf("file = %q", got)
-	}
+	wantFileContent(t, f.Name(), "trunc")
 }
 
 func TestPrepFadvise(t *testing.T) {
@@ -327,11 +299,7 @@ func TestPrepFadvise64(t *testing.T) {
 
 func TestPrepMadvise(t *testing.T) {
 	r := mustRing(t, 4, 0)
-	mem, err := unix.Mmap(-1, 0, 2*unix.Getpagesize(), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Munmap(mem)
+	mem := mustMmapAnon(t, 2*unix.Getpagesize())
 	mem[0] = 42
 
 	mustSQE(t, r).PrepMadvise(mem, unix.MADV_DONTNEED)
@@ -367,9 +335,7 @@ func TestPrepSplicePipeToFile(t *testing.T) {
 	mustSQE(t, r).PrepSplice(rfd, -1, fdOf(t, f), 2, 7, 0)
 	wantRes(t, "splice pipe->file", runOne(t, r), 7)
 
-	if got := fileContent(t, f.Name()); string(got) != "\x00\x00spliced" {
-		t.Fatalf("file = %q", got)
-	}
+	wantFileContent(t, f.Name(), "\x00\x00spliced")
 }
 
 func TestPrepTee(t *testing.T) {
@@ -431,9 +397,7 @@ func TestPrepClose(t *testing.T) {
 
 func TestPrepFilesUpdateThenFixedRead(t *testing.T) {
 	r := mustRing(t, 4, 0)
-	if err := r.RegisterFilesSparse(4); err != nil {
-		t.Fatalf("RegisterFilesSparse: %v", err)
-	}
+	mustRegisterFilesSparse(t, r, 4)
 	f := tempFile(t, []byte("slot two"))
 	fds := []int32{fdOf(t, f)}
 	escape(fds)
@@ -443,11 +407,7 @@ func TestPrepFilesUpdateThenFixedRead(t *testing.T) {
 	wantRes(t, "files_update", runOne(t, r), 1)
 	runtime.KeepAlive(fds)
 
-	sqe := mustSQE(t, r)
-	sqe.PrepRead(2, buf, 0)
-	sqe.SetFlags(SQEFixedFile)
-	wantRes(t, "read through fixed slot 2", runOne(t, r), 8)
-	runtime.KeepAlive(buf)
+	wantRes(t, "read through fixed slot 2", fixedRead(t, r, 2, buf), 8)
 	if string(buf) != "slot two" {
 		t.Fatalf("read %q", buf)
 	}
@@ -456,19 +416,13 @@ func TestPrepFilesUpdateThenFixedRead(t *testing.T) {
 func TestPrepCloseDirect(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	f := tempFile(t, []byte("x"))
-	if err := r.RegisterFiles([]int32{fdOf(t, f)}); err != nil {
-		t.Fatalf("RegisterFiles: %v", err)
-	}
+	mustRegisterFiles(t, r, fdOf(t, f))
 	buf := heapBytes(1)
 
 	mustSQE(t, r).PrepCloseDirect(0)
 	wantRes(t, "close_direct", runOne(t, r), 0)
 
-	sqe := mustSQE(t, r)
-	sqe.PrepRead(0, buf, 0)
-	sqe.SetFlags(SQEFixedFile)
-	wantRes(t, "read through the emptied slot", runOne(t, r), errnoRes(syscall.EBADF))
-	runtime.KeepAlive(buf)
+	wantRes(t, "read through the emptied slot", fixedRead(t, r, 0, buf), errnoRes(syscall.EBADF))
 }
 
 func TestPrepFixedFdInstall(t *testing.T) {
@@ -477,9 +431,7 @@ func TestPrepFixedFdInstall(t *testing.T) {
 		t.Skip("IORING_OP_FIXED_FD_INSTALL not supported (6.8+)")
 	}
 	f := tempFile(t, []byte("installed"))
-	if err := r.RegisterFiles([]int32{-1, fdOf(t, f)}); err != nil {
-		t.Fatalf("RegisterFiles: %v", err)
-	}
+	mustRegisterFiles(t, r, -1, fdOf(t, f))
 
 	mustSQE(t, r).PrepFixedFdInstall(1, 0)
 	c := runOne(t, r)

@@ -19,7 +19,7 @@ func openDir(t *testing.T, dir string) int32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { unix.Close(fd) })
+	closeOnCleanup(t, int32(fd))
 	return int32(fd)
 }
 
@@ -50,9 +50,7 @@ func TestPrepOpenatCreates(t *testing.T) {
 	if _, err := unix.Write(int(c.Res), []byte("via ring fd")); err != nil {
 		t.Fatalf("write to the opened fd: %v", err)
 	}
-	if got := fileContent(t, filepath.Join(dir, "created")); string(got) != "via ring fd" {
-		t.Fatalf("file = %q", got)
-	}
+	wantFileContent(t, filepath.Join(dir, "created"), "via ring fd")
 }
 
 func TestPrepOpenatMissingFailsENOENT(t *testing.T) {
@@ -67,9 +65,7 @@ func TestPrepOpenatMissingFailsENOENT(t *testing.T) {
 func TestPrepOpenat2(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "f"), []byte("openat2"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteFile(t, filepath.Join(dir, "f"), []byte("openat2"), 0o600)
 	path := cstr("f")
 	how := &OpenHow{Flags: unix.O_RDONLY | unix.O_CLOEXEC, Resolve: unix.RESOLVE_BENEATH}
 	escape(how)
@@ -106,9 +102,7 @@ func TestPrepOpenat2ResolveBeneathRejectsEscape(t *testing.T) {
 func TestPrepStatx(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "sized"), make([]byte, 123), 0o640); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteFile(t, filepath.Join(dir, "sized"), make([]byte, 123), 0o640)
 	path := cstr("sized")
 	st := new(unix.Statx_t)
 	escape(st)
@@ -146,9 +140,7 @@ func TestPrepStatxEmptyPathOnFd(t *testing.T) {
 func TestPrepRenameat(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "old"), []byte("moved"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteFile(t, filepath.Join(dir, "old"), []byte("moved"), 0o600)
 	dfd := openDir(t, dir)
 	oldp, newp := cstr("old"), cstr("new")
 
@@ -160,18 +152,14 @@ func TestPrepRenameat(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "old")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("old name still there: %v", err)
 	}
-	if got := fileContent(t, filepath.Join(dir, "new")); string(got) != "moved" {
-		t.Fatalf("new = %q", got)
-	}
+	wantFileContent(t, filepath.Join(dir, "new"), "moved")
 }
 
 func TestPrepRenameatNoReplaceFailsEEXIST(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	dir := t.TempDir()
 	for _, n := range []string{"a", "b"} {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte(n), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		mustWriteFile(t, filepath.Join(dir, n), []byte(n), 0o600)
 	}
 	dfd := openDir(t, dir)
 	a, b := cstr("a"), cstr("b")
@@ -185,9 +173,7 @@ func TestPrepRenameatNoReplaceFailsEEXIST(t *testing.T) {
 func TestPrepUnlinkatFile(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "doomed"), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteFile(t, filepath.Join(dir, "doomed"), nil, 0o600)
 	path := cstr("doomed")
 
 	mustSQE(t, r).PrepUnlinkat(openDir(t, dir), path, 0)
@@ -252,9 +238,7 @@ func TestPrepSymlinkat(t *testing.T) {
 func TestPrepLinkat(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "orig"), []byte("shared"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteFile(t, filepath.Join(dir, "orig"), []byte("shared"), 0o600)
 	dfd := openDir(t, dir)
 	oldp, newp := cstr("orig"), cstr("hard")
 
@@ -274,9 +258,7 @@ func TestPrepSetxattrGetxattr(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "attrs")
-	if err := os.WriteFile(file, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteFile(t, file, nil, 0o600)
 	path, name := cstr(file), cstr("user.ringo")
 	value := heapBytes(5)
 	copy(value, "xattr")
@@ -330,13 +312,9 @@ func TestPrepFsetxattrFgetxattr(t *testing.T) {
 
 func TestPrepOpenatDirectAllocThenFixedRead(t *testing.T) {
 	r := mustRing(t, 4, 0)
-	if err := r.RegisterFilesSparse(8); err != nil {
-		t.Fatalf("RegisterFilesSparse: %v", err)
-	}
+	mustRegisterFilesSparse(t, r, 8)
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "direct"), []byte("direct descriptor"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	mustWriteFile(t, filepath.Join(dir, "direct"), []byte("direct descriptor"), 0o600)
 	path := cstr("direct")
 	buf := heapBytes(6)
 
@@ -351,11 +329,7 @@ func TestPrepOpenatDirectAllocThenFixedRead(t *testing.T) {
 		t.Fatalf("allocated slot %d outside the 8-entry table", slot)
 	}
 
-	sqe := mustSQE(t, r)
-	sqe.PrepRead(slot, buf, 0)
-	sqe.SetFlags(SQEFixedFile)
-	wantRes(t, "read through the direct descriptor", runOne(t, r), 6)
-	runtime.KeepAlive(buf)
+	wantRes(t, "read through the direct descriptor", fixedRead(t, r, slot, buf), 6)
 	if string(buf) != "direct" {
 		t.Fatalf("read %q", buf)
 	}
@@ -363,9 +337,7 @@ func TestPrepOpenatDirectAllocThenFixedRead(t *testing.T) {
 
 func TestPrepOpenat2DirectIntoSlot(t *testing.T) {
 	r := mustRing(t, 4, 0)
-	if err := r.RegisterFilesSparse(4); err != nil {
-		t.Fatalf("RegisterFilesSparse: %v", err)
-	}
+	mustRegisterFilesSparse(t, r, 4)
 	f := tempFile(t, []byte("slot 3"))
 	path := cstr(f.Name())
 	how := &OpenHow{Flags: unix.O_RDONLY}
@@ -377,11 +349,7 @@ func TestPrepOpenat2DirectIntoSlot(t *testing.T) {
 	runtime.KeepAlive(path)
 	runtime.KeepAlive(how)
 
-	sqe := mustSQE(t, r)
-	sqe.PrepRead(3, buf, 0)
-	sqe.SetFlags(SQEFixedFile)
-	wantRes(t, "read through slot 3", runOne(t, r), 6)
-	runtime.KeepAlive(buf)
+	wantRes(t, "read through slot 3", fixedRead(t, r, 3, buf), 6)
 	if string(buf) != "slot 3" {
 		t.Fatalf("read %q", buf)
 	}

@@ -10,18 +10,6 @@ import (
 
 // Tests of Probe and ProbeResult (probe.go).
 
-func mustProbe(t *testing.T) *ProbeResult {
-	t.Helper()
-	p, err := Probe()
-	if err != nil {
-		if errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EPERM) {
-			t.Skipf("io_uring unavailable: %v", err)
-		}
-		t.Fatalf("Probe: %v", err)
-	}
-	return p
-}
-
 func TestProbeReportsNopSupported(t *testing.T) {
 	if p := mustProbe(t); !p.Supported(OpNop) {
 		t.Fatal("Probe says OpNop is not supported")

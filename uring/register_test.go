@@ -27,15 +27,9 @@ func TestRegisterBuffersThenReadFixed(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	f := tempFile(t, []byte("registered buffer"))
 	buf := heapBytes(4096)
-	if err := r.RegisterBuffers([][]byte{buf}); err != nil {
-		t.Fatalf("RegisterBuffers: %v", err)
-	}
+	mustRegisterBuffers(t, r, buf)
 
-	mustSQE(t, r).PrepReadFixed(fdOf(t, f), buf[:17], 0, 0)
-	wantRes(t, "read_fixed", runOne(t, r), 17)
-	if string(buf[:17]) != "registered buffer" {
-		t.Fatalf("buffer holds %q", buf[:17])
-	}
+	wantReadFixed(t, r, "read_fixed", fdOf(t, f), buf[:17], 0, "registered buffer")
 	if err := r.UnregisterBuffers(); err != nil {
 		t.Fatalf("UnregisterBuffers: %v", err)
 	}
@@ -62,11 +56,7 @@ func TestRegisterBuffersUpdateFillsSparseSlot(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("RegisterBuffersUpdateTag = %d, %v; want 1", n, err)
 	}
-	mustSQE(t, r).PrepReadFixed(fdOf(t, f), buf[:10], 0, 3)
-	wantRes(t, "read_fixed into updated slot 3", runOne(t, r), 10)
-	if string(buf[:10]) != "slot three" {
-		t.Fatalf("buffer holds %q", buf[:10])
-	}
+	wantReadFixed(t, r, "read_fixed into updated slot 3", fdOf(t, f), buf[:10], 3, "slot three")
 	runtime.KeepAlive(buf)
 }
 
@@ -94,48 +84,34 @@ func TestCloneBuffersToSecondRing(t *testing.T) {
 	dst := mustRing(t, 4, 0)
 	f := tempFile(t, []byte("cloned"))
 	buf := heapBytes(64)
-	if err := src.RegisterBuffers([][]byte{heapBytes(64), buf}); err != nil {
-		t.Fatalf("RegisterBuffers: %v", err)
-	}
+	mustRegisterBuffers(t, src, heapBytes(64), buf)
 	if err := dst.CloneBuffers(src); err != nil {
 		skipIfRegisterUnsupported(t, err, "IORING_REGISTER_CLONE_BUFFERS (6.12)")
 		t.Fatalf("CloneBuffers: %v", err)
 	}
 
-	mustSQE(t, dst).PrepReadFixed(fdOf(t, f), buf[:6], 0, 1)
-	wantRes(t, "read_fixed on the clone", runOne(t, dst), 6)
-	if string(buf[:6]) != "cloned" {
-		t.Fatalf("buffer holds %q", buf[:6])
-	}
+	wantReadFixed(t, dst, "read_fixed on the clone", fdOf(t, f), buf[:6], 1, "cloned")
 	runtime.KeepAlive(buf)
 }
 
 func TestRegisterFilesThenFixedRead(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	f := tempFile(t, []byte("fixed file"))
-	if err := r.RegisterFiles([]int32{-1, fdOf(t, f)}); err != nil {
-		t.Fatalf("RegisterFiles: %v", err)
-	}
+	mustRegisterFiles(t, r, -1, fdOf(t, f))
 	buf := heapBytes(10)
 
-	sqe := mustSQE(t, r)
-	sqe.PrepRead(1, buf, 0)
-	sqe.SetFlags(SQEFixedFile)
-	wantRes(t, "read through fixed file 1", runOne(t, r), 10)
+	wantRes(t, "read through fixed file 1", fixedRead(t, r, 1, buf), 10)
 	if string(buf) != "fixed file" {
 		t.Fatalf("read %q", buf)
 	}
 	if err := r.UnregisterFiles(); err != nil {
 		t.Fatalf("UnregisterFiles: %v", err)
 	}
-	runtime.KeepAlive(buf)
 }
 
 func TestRegisterFilesUpdateReplacesSlot(t *testing.T) {
 	r := mustRing(t, 4, 0)
-	if err := r.RegisterFiles([]int32{-1, -1, -1}); err != nil {
-		t.Fatalf("RegisterFiles: %v", err)
-	}
+	mustRegisterFiles(t, r, -1, -1, -1)
 	f := tempFile(t, []byte("updated"))
 	n, err := r.RegisterFilesUpdate(2, []int32{fdOf(t, f)})
 	if err != nil || n != 1 {
@@ -143,14 +119,10 @@ func TestRegisterFilesUpdateReplacesSlot(t *testing.T) {
 	}
 	buf := heapBytes(7)
 
-	sqe := mustSQE(t, r)
-	sqe.PrepRead(2, buf, 0)
-	sqe.SetFlags(SQEFixedFile)
-	wantRes(t, "read through updated slot 2", runOne(t, r), 7)
+	wantRes(t, "read through updated slot 2", fixedRead(t, r, 2, buf), 7)
 	if string(buf) != "updated" {
 		t.Fatalf("read %q", buf)
 	}
-	runtime.KeepAlive(buf)
 }
 
 func TestSizeFileTableStaysBelowRlimit(t *testing.T) {
@@ -180,9 +152,7 @@ func TestRegisterFileAllocRangeBoundsDirectAlloc(t *testing.T) {
 	if !opSupported(t, r, OpSocket) {
 		t.Skip("IORING_OP_SOCKET not supported (5.19)")
 	}
-	if err := r.RegisterFilesSparse(8); err != nil {
-		t.Fatalf("RegisterFilesSparse: %v", err)
-	}
+	mustRegisterFilesSparse(t, r, 8)
 	if err := r.RegisterFileAllocRange(5, 2); err != nil {
 		skipIfRegisterUnsupported(t, err, "IORING_REGISTER_FILE_ALLOC_RANGE (6.0)")
 		t.Fatalf("RegisterFileAllocRange: %v", err)
@@ -276,8 +246,7 @@ func TestRegisterRestrictionsRejectOtherOps(t *testing.T) {
 func TestRegisterIOWQMaxWorkersReadBack(t *testing.T) {
 	// The kernel answers from the calling thread's io-wq, which its first
 	// submission creates: stay on one thread and submit once first.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	lockThread(t)
 	r := mustRing(t, 4, 0)
 	mustSQE(t, r).PrepNop()
 	wantRes(t, "nop", runOne(t, r), 0)
@@ -377,18 +346,19 @@ func TestRegisterClockRejectsRealtime(t *testing.T) {
 
 func TestRegisterRingFdThenUnregister(t *testing.T) {
 	// Registered ring fds live in the calling thread's io_uring context.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	lockThread(t)
 	r := mustRing(t, 4, 0)
-	if err := r.RegisterRingFd(); err != nil {
-		skipIfRegisterUnsupported(t, err, "IORING_REGISTER_RING_FDS (5.18)")
-		t.Fatalf("RegisterRingFd: %v", err)
-	}
+	mustRegisterRingFd(t, r)
 
-	// Enter and register both go through the registered index now.
+	// Enter goes through the registered index now, and so do register
+	// calls exactly when the kernel has FeatRegRegRing.
 	mustSQE(t, r).PrepNop()
 	wantRes(t, "nop through the registered ring fd", runOne(t, r), 0)
-	if r.Features()&FeatRegRegRing != 0 {
+	hasRegReg := r.Features()&FeatRegRegRing != 0
+	if useRing := r.registerUseRing != 0; useRing != hasRegReg {
+		t.Fatalf("register calls through the registered index = %v with FeatRegRegRing = %v; want them equal", useRing, hasRegReg)
+	}
+	if hasRegReg {
 		if _, err := r.Probe(); err != nil {
 			t.Fatalf("register call through the registered ring fd: %v", err)
 		}
@@ -397,22 +367,15 @@ func TestRegisterRingFdThenUnregister(t *testing.T) {
 	if err := r.UnregisterRingFd(); err != nil {
 		t.Fatalf("UnregisterRingFd: %v", err)
 	}
+	if r.registerUseRing != 0 {
+		t.Fatalf("register calls still use the registered index (%#x) after UnregisterRingFd", r.registerUseRing)
+	}
 	mustSQE(t, r).PrepNop()
 	wantRes(t, "nop after unregistering the ring fd", runOne(t, r), 0)
 }
 
 func TestResizeRingsKeepsPendingCompletion(t *testing.T) {
-	// SINGLE_ISSUER binds the ring to the creating thread.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	p, err := Probe()
-	if err != nil {
-		t.Fatalf("Probe: %v", err)
-	}
-	if !p.SetupFlagSupported(SetupDeferTaskrun) {
-		t.Skip("IORING_SETUP_DEFER_TASKRUN not supported (6.1)")
-	}
-	r := mustRing(t, 4, SetupSingleIssuer|SetupDeferTaskrun)
+	r := mustDeferTaskrunRing(t, 4, 0)
 
 	// A completion posted before the resize must survive it.
 	sqe := mustSQE(t, r)
@@ -435,16 +398,7 @@ func TestResizeRingsKeepsPendingCompletion(t *testing.T) {
 }
 
 func TestResizeRingsCarriesUnsubmittedSQE(t *testing.T) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	p, err := Probe()
-	if err != nil {
-		t.Fatalf("Probe: %v", err)
-	}
-	if !p.SetupFlagSupported(SetupDeferTaskrun) {
-		t.Skip("IORING_SETUP_DEFER_TASKRUN not supported (6.1)")
-	}
-	r := mustRing(t, 4, SetupSingleIssuer|SetupDeferTaskrun)
+	r := mustDeferTaskrunRing(t, 4, 0)
 
 	// Prepared before the resize, submitted after it.
 	sqe := mustSQE(t, r)
@@ -462,15 +416,6 @@ func TestResizeRingsCarriesUnsubmittedSQE(t *testing.T) {
 }
 
 func TestResizeRingsThenFillNewSQ(t *testing.T) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	p, err := Probe()
-	if err != nil {
-		t.Fatalf("Probe: %v", err)
-	}
-	if !p.SetupFlagSupported(SetupDeferTaskrun) {
-		t.Skip("IORING_SETUP_DEFER_TASKRUN not supported (6.1)")
-	}
 	// The SQ index array moves with the ring unless there is none, and
 	// 32-byte CQEs change where it lands: cover each layout.
 	for _, layout := range []struct {
@@ -482,10 +427,7 @@ func TestResizeRingsThenFillNewSQ(t *testing.T) {
 		{"cqe32", SetupCQE32},
 	} {
 		t.Run(layout.name, func(t *testing.T) {
-			if layout.flags != 0 && !p.SetupFlagSupported(layout.flags) {
-				t.Skipf("setup flag %#x not supported", layout.flags)
-			}
-			r := mustRing(t, 4, SetupSingleIssuer|SetupDeferTaskrun|layout.flags)
+			r := mustDeferTaskrunRing(t, 4, layout.flags)
 			// Move the indexes off zero first, so the new ring starts
 			// mid-way.
 			for range 3 {
@@ -513,11 +455,7 @@ func TestResizeRingsThenFillNewSQ(t *testing.T) {
 func TestRegisterMemRegionUserMemory(t *testing.T) {
 	r := mustRing(t, 4, 0)
 	page := os.Getpagesize()
-	mem, err := unix.Mmap(-1, 0, page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANONYMOUS|unix.MAP_PRIVATE)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Munmap(mem) })
+	mem := mustMmapAnon(t, page)
 	desc := RegionDesc{
 		UserAddr: uint64(uintptr(unsafe.Pointer(&mem[0]))),
 		Size:     uint64(page),

@@ -47,7 +47,9 @@ type Ring struct {
 	// enterFlags is OR'ed into every io_uring_enter: EnterRegisteredRing
 	// once the ring fd is registered.
 	enterFlags uint32
-	// registerUseRing is OR'ed into register opcodes for the same reason.
+	// registerUseRing is OR'ed into register opcodes for the same reason,
+	// but only on kernels with FeatRegRegRing (6.3); before that the
+	// registered index is valid for io_uring_enter only.
 	registerUseRing RegisterOp
 
 	ringMem []byte // SQ and CQ rings (one mapping with FeatSingleMmap)
@@ -287,6 +289,12 @@ func (r *Ring) Overflow() uint32 {
 // RegisterRingFd registers the ring's own fd (5.18), so each
 // io_uring_enter skips the file-table lookup.
 //
+// Register calls go through the registered index too only when the
+// kernel reports FeatRegRegRing (6.3). Kernels from 5.18 to 6.2 accept
+// the index for io_uring_enter but not for io_uring_register, so there
+// register calls keep using the ring fd; registering still succeeds.
+// This is what liburing's io_uring_register_ring_fd does.
+//
 // The kernel keeps registered ring fds per thread, not per ring: the
 // calling goroutine must be locked to its OS thread (runtime.LockOSThread)
 // for as long as the registration lasts, and every later call on the ring
@@ -294,6 +302,9 @@ func (r *Ring) Overflow() uint32 {
 // between threads must not register its fd. Errors leave the ring working
 // unregistered.
 func (r *Ring) RegisterRingFd() error {
+	if r.fd < 0 {
+		return ErrClosed
+	}
 	if r.enterFlags&EnterRegisteredRing != 0 {
 		return fmt.Errorf("uring: ring fd already registered")
 	}
@@ -307,12 +318,17 @@ func (r *Ring) RegisterRingFd() error {
 	}
 	r.enterFd = int(up.Offset)
 	r.enterFlags |= EnterRegisteredRing
-	r.registerUseRing = RegisterOpUseRegisteredRing
+	if r.features&FeatRegRegRing != 0 {
+		r.registerUseRing = RegisterOpUseRegisteredRing
+	}
 	return nil
 }
 
 // UnregisterRingFd undoes RegisterRingFd.
 func (r *Ring) UnregisterRingFd() error {
+	if r.fd < 0 {
+		return ErrClosed
+	}
 	if r.enterFlags&EnterRegisteredRing == 0 {
 		return fmt.Errorf("uring: ring fd not registered")
 	}

@@ -148,12 +148,7 @@ func TestSQPollRing(t *testing.T) {
 	if _, err := r.Submit(); err != nil {
 		t.Fatalf("Submit: %v", err)
 	}
-	cqe, err := r.WaitCQE()
-	if err != nil {
-		t.Fatalf("WaitCQE: %v", err)
-	}
-	c := *cqe
-	r.CQESeen()
+	c := waitCQE(t, r, "nop after the poller slept")
 	if c.UserData != 200 {
 		t.Fatalf("user data %d, want 200", c.UserData)
 	}
@@ -162,8 +157,7 @@ func TestSQPollRing(t *testing.T) {
 
 func TestSingleIssuerDeferTaskrun(t *testing.T) {
 	// SINGLE_ISSUER binds the ring to the creating thread.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	lockThread(t)
 	p := &Params{Flags: SetupSingleIssuer | SetupDeferTaskrun}
 	r := newRingParams(t, 8, p, "IORING_SETUP_SINGLE_ISSUER|IORING_SETUP_DEFER_TASKRUN")
 
@@ -181,12 +175,7 @@ func TestSingleIssuerDeferTaskrun(t *testing.T) {
 	sqe.UserData = 2
 	mustSubmit(t, r, 2)
 
-	cqe, err := r.WaitCQE()
-	if err != nil {
-		t.Fatalf("WaitCQE (file read): %v", err)
-	}
-	c := *cqe
-	r.CQESeen()
+	c := waitCQE(t, r, "file read")
 	if c.UserData != 2 {
 		t.Fatalf("first completion has user data %d, want the file read (2)", c.UserData)
 	}
@@ -197,12 +186,7 @@ func TestSingleIssuerDeferTaskrun(t *testing.T) {
 
 	msg := []byte("pipe data")
 	mustWrite(t, wfd, msg)
-	cqe, err = r.WaitCQE()
-	if err != nil {
-		t.Fatalf("WaitCQE (pipe read): %v", err)
-	}
-	c = *cqe
-	r.CQESeen()
+	c = waitCQE(t, r, "pipe read")
 	if c.UserData != 1 {
 		t.Fatalf("completion has user data %d, want the pipe read (1)", c.UserData)
 	}
@@ -237,13 +221,9 @@ func TestIOPollDirect(t *testing.T) {
 	if err != nil {
 		t.Skipf("O_DIRECT open under /var/tmp failed: %v", err)
 	}
-	t.Cleanup(func() { unix.Close(fd) })
+	closeOnCleanup(t, int32(fd))
 
-	buf, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { unix.Munmap(buf) })
+	buf := mustMmapAnon(t, size)
 
 	sqe := mustSQE(t, r)
 	sqe.PrepRead(int32(fd), buf, 0)
@@ -430,35 +410,14 @@ func TestWaitCQETimeout(t *testing.T) {
 
 func TestRegisteredRingFdSubmit(t *testing.T) {
 	// Registered ring fds belong to the calling thread.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	r, err := New(4, nil)
-	if err != nil {
-		if errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EPERM) {
-			t.Skipf("io_uring unavailable: %v", err)
-		}
-		t.Fatal(err)
-	}
-	if err := r.RegisterRingFd(); err != nil {
-		r.Close()
-		if errors.Is(err, syscall.EINVAL) {
-			t.Skipf("IORING_REGISTER_RING_FDS not supported: %v", err)
-		}
-		t.Fatalf("RegisterRingFd: %v", err)
-	}
+	lockThread(t)
+	r := mustRing(t, 4, 0)
+	mustRegisterRingFd(t, r)
 	for i := range 3 {
 		sqe := mustSQE(t, r)
 		sqe.PrepNop()
 		sqe.UserData = uint64(i)
-		if n, err := r.SubmitAndWait(1); err != nil || n != 1 {
-			t.Fatalf("SubmitAndWait = %d, %v", n, err)
-		}
-		cqe, err := r.PeekCQE()
-		if err != nil || cqe == nil {
-			t.Fatalf("PeekCQE after SubmitAndWait = %v, %v", cqe, err)
-		}
-		c := *cqe
-		r.CQESeen()
+		c := submitAndWaitOne(t, r)
 		if c.UserData != uint64(i) {
 			t.Fatalf("user data %d, want %d", c.UserData, i)
 		}
@@ -472,14 +431,34 @@ func TestRegisteredRingFdSubmit(t *testing.T) {
 	}
 }
 
-func TestCloseIdempotent(t *testing.T) {
-	r, err := New(4, nil)
-	if err != nil {
-		if errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EPERM) {
-			t.Skipf("io_uring unavailable: %v", err)
-		}
-		t.Fatal(err)
+// TestRegisterRingFdWithoutRegRegRing plays a kernel from 5.18 to 6.2
+// (registered ring fds, but not FeatRegRegRing) by masking the feature
+// bit: RegisterRingFd must then switch io_uring_enter to the registered
+// index but leave register calls on the ring fd.
+func TestRegisterRingFdWithoutRegRegRing(t *testing.T) {
+	lockThread(t)
+	r := mustRing(t, 4, 0)
+	r.features &^= FeatRegRegRing
+	mustRegisterRingFd(t, r)
+
+	if r.enterFlags&EnterRegisteredRing == 0 {
+		t.Fatal("io_uring_enter does not use the registered ring fd")
 	}
+	if r.registerUseRing != 0 {
+		t.Fatalf("register calls use the registered index (%#x) without FeatRegRegRing", r.registerUseRing)
+	}
+	mustSQE(t, r).PrepNop()
+	wantRes(t, "nop through the registered ring fd", submitAndWaitOne(t, r), 0)
+	if _, err := r.Probe(); err != nil {
+		t.Fatalf("register call through the ring fd: %v", err)
+	}
+	if err := r.UnregisterRingFd(); err != nil {
+		t.Fatalf("UnregisterRingFd: %v", err)
+	}
+}
+
+func TestCloseIdempotent(t *testing.T) {
+	r := mustRing(t, 4, 0) // its cleanup's second Close is ignored
 	// An SQE prepared but never submitted must not trip the closed ring.
 	mustSQE(t, r).PrepNop()
 	if err := r.Close(); err != nil {
@@ -508,6 +487,12 @@ func TestCloseIdempotent(t *testing.T) {
 	}
 	if n := r.PeekBatchCQE(make([]*CQE, 4)); n != 0 {
 		t.Fatalf("PeekBatchCQE after Close = %d, want 0", n)
+	}
+	if err := r.RegisterRingFd(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("RegisterRingFd after Close = %v, want ErrClosed", err)
+	}
+	if err := r.UnregisterRingFd(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("UnregisterRingFd after Close = %v, want ErrClosed", err)
 	}
 	if n := r.CQReady(); n != 0 {
 		t.Fatalf("CQReady after Close = %d, want 0", n)
