@@ -88,7 +88,7 @@ const (
 	// OpLast is the number of opcodes this package knows (IORING_OP_LAST
 	// of the header it was written against); the kernel's own value is
 	// ProbeHeader.LastOp+1.
-	OpLast Op = 65 // 5.6 (value grows with each release)
+	OpLast Op = 65 // 5.5 (value grows with each release)
 )
 
 // opInfo holds each opcode's kernel name (without IORING_OP_) and the
@@ -286,7 +286,7 @@ const (
 	FeatNativeWorkers  uint32 = 1 << 9  // 5.12
 	FeatRsrcTags       uint32 = 1 << 10 // 5.13
 	FeatCQESkip        uint32 = 1 << 11 // 5.17
-	FeatLinkedFile     uint32 = 1 << 12 // 5.17
+	FeatLinkedFile     uint32 = 1 << 12 // 5.18 (backported to 5.17 stable)
 	FeatRegRegRing     uint32 = 1 << 13 // 6.3
 	FeatRecvsendBundle uint32 = 1 << 14 // 6.10
 	FeatMinTimeout     uint32 = 1 << 15 // 6.12
@@ -314,7 +314,7 @@ var FeatureNames = []struct {
 	{FeatNativeWorkers, "NATIVE_WORKERS", "5.12"},
 	{FeatRsrcTags, "RSRC_TAGS", "5.13"},
 	{FeatCQESkip, "CQE_SKIP", "5.17"},
-	{FeatLinkedFile, "LINKED_FILE", "5.17"},
+	{FeatLinkedFile, "LINKED_FILE", "5.18"},
 	{FeatRegRegRing, "REG_REG_RING", "6.3"},
 	{FeatRecvsendBundle, "RECVSEND_BUNDLE", "6.10"},
 	{FeatMinTimeout, "MIN_TIMEOUT", "6.12"},
@@ -452,7 +452,7 @@ const (
 // IORING_OP_MSG_RING command types, stored in SQE.Addr
 // (enum io_uring_msg_ring_flags).
 const (
-	MsgData   uint64 = 0 // 5.18
+	MsgData   uint64 = 0 // 5.18 (named IORING_MSG_DATA in the header since 6.0)
 	MsgSendFd uint64 = 1 // 6.0
 )
 
@@ -532,7 +532,7 @@ const (
 
 	// RegisterOpLast is the number of register opcodes this package
 	// knows (IORING_REGISTER_LAST).
-	RegisterOpLast RegisterOp = 38 // 5.9 (value grows with each release)
+	RegisterOpLast RegisterOp = 38 // 5.10 (value grows with each release)
 
 	// RegisterOpUseRegisteredRing, or'ed into the opcode, makes the fd
 	// argument of io_uring_register(2) a registered ring index.
@@ -627,7 +627,8 @@ const (
 )
 
 // Zero-copy receive: a ZcrxRqe/ZcrxCqe offset carries the area ID in
-// its bits from ZcrxAreaShift up.
+// its bits from ZcrxAreaShift up. Since 7.1 the kernel keeps the zcrx
+// definitions in linux/io_uring/zcrx.h, which io_uring.h includes.
 const (
 	ZcrxAreaShift        = 48                              // 6.15
 	ZcrxAreaMask  uint64 = ^(uint64(1)<<ZcrxAreaShift - 1) // 6.15

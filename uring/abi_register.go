@@ -80,7 +80,10 @@ type Restriction struct {
 
 // TaskRestriction is the fixed 16-byte head of struct
 // io_uring_task_restriction (7.0), followed by NrRes Restriction
-// entries; used with RegisterOpBPFFilter.
+// entries: the argument of RegisterOpRestrictions called with fd -1,
+// which restricts the calling task (rings it creates and its children
+// inherit the restrictions, as they do RegisterOpBPFFilter filters
+// registered with fd -1).
 type TaskRestriction struct {
 	Flags uint16
 	NrRes uint16
@@ -285,7 +288,7 @@ type ZcrxIfqReg struct {
 	RegionPtr uint64      // *RegionDesc
 	Offsets   ZcrxOffsets // out
 	ZcrxID    uint32      // out
-	RxBufLen  uint32      // with ZcrxFeatureRxPageSize; reserved before
+	RxBufLen  uint32      // 7.0, with ZcrxFeatureRxPageSize; reserved before
 	Resv      [3]uint64
 }
 
@@ -360,7 +363,7 @@ type QueryZcrx struct {
 	RegisterFlags  uint64 // ZcrxReg*
 	AreaFlags      uint64 // ZcrxArea*
 	NrCtrlOpcodes  uint32
-	Features       uint32 // ZcrxFeature*
+	Features       uint32 // ZcrxFeature* (7.0; reserved before)
 	RqHdrSize      uint32
 	RqHdrAlignment uint32
 	Resv2          uint64

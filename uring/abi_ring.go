@@ -103,7 +103,7 @@ const (
 	offSQRing    = 0
 	offCQRing    = 0x8000000
 	offSQEs      = 0x10000000
-	offPbufRing  = 0x80000000 // 5.19
-	offPbufShift = 16
-	offMmapMask  = 0xf8000000
+	offPbufRing  = 0x80000000 // 6.4
+	offPbufShift = 16         // 6.4
+	offMmapMask  = 0xf8000000 // 6.4
 )
