@@ -13,3 +13,21 @@ func (e *Engine) OutstandingForTest() int64 {
 
 // SlotForTest returns the file's registered-file slot (-1: none).
 func (f *File) SlotForTest() int32 { return f.slot }
+
+// ReadFileLinkedForTest runs ReadFile's linked chain alone; done reports
+// whether the chain answered (false: ReadFile would take the long way).
+func (e *Engine) ReadFileLinkedForTest(name string) (data []byte, done bool, err error) {
+	return e.readFileLinked(name)
+}
+
+// FreeFileSlotsForTest returns the free and total registered-file slots of
+// the engine's plain rings.
+func (e *Engine) FreeFileSlotsForTest() (free, total int) {
+	for _, sh := range e.shards {
+		sh.mu.Lock()
+		free += len(sh.fileFree)
+		total += cap(sh.fileFree)
+		sh.mu.Unlock()
+	}
+	return free, total
+}

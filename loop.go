@@ -72,12 +72,7 @@ func (sh *shard) runLoop(entries uint32, p *uring.Params, ready chan<- error) {
 	// A table of registered files, sized from RLIMIT_NOFILE: O_DIRECT
 	// files opened on this ring are entered in it, so their requests
 	// skip the per-request file lookup and reference counting.
-	if n := uring.SizeFileTable(loopFileSlots); n > 0 && r.RegisterFilesSparse(n) == nil {
-		sh.fileFree = make([]uint32, 0, n)
-		for i := n; i > 0; i-- {
-			sh.fileFree = append(sh.fileFree, i-1)
-		}
-	}
+	sh.initFileTable(loopFileSlots)
 	sh.lp = &loopState{bellFd: fd, bellBuf: []byte{1, 0, 0, 0, 0, 0, 0, 0}, calls: make(chan func(), 4)}
 	sh.armDoorbell()
 	ready <- nil

@@ -29,6 +29,15 @@ type op struct {
 	timeout time.Duration // >0: followed by a linked timeout
 	ts      uring.Timespec
 
+	// extra holds the rest of a linked chain, submitted right after sqe;
+	// each SQE completes with its own CQE, whose result lands in linkRes
+	// at its place (0 is sqe). linkLeft counts the CQEs still to come
+	// after the next one; the slot is released at the last.
+	extra    [3]uring.SQE
+	nextra   uint8
+	linkLeft atomic.Int32
+	linkRes  [4]int32
+
 	// Memory the kernel reads or writes until the final CQE.
 	pin    runtime.Pinner
 	pinned bool // Unpin only when something was pinned: it is not free
@@ -53,6 +62,12 @@ func (o *op) reset() {
 	}
 	// Prep methods assume a zeroed SQE, as GetSQE gives.
 	o.sqe = uring.SQE{}
+	for i := range o.nextra {
+		o.extra[i] = uring.SQE{}
+	}
+	o.nextra = 0
+	o.linkLeft.Store(0)
+	o.linkRes = [4]int32{}
 	o.buf = nil
 	clear(o.iovs)
 	o.iovs = o.iovs[:0]
@@ -172,4 +187,19 @@ func (sh *shard) run(ctx context.Context, o *op) (int, error) {
 		return 0, syscall.Errno(-res)
 	}
 	return int(res), nil
+}
+
+// doLinked submits o's chain (sqe and extra) and waits for the final CQE
+// of every SQE in it, then returns each one's result in chain order and
+// releases the slot. Chains are not cancellable by context: the kernel
+// runs them to the end (Engine.Close cancels them).
+func (sh *shard) doLinked(o *op) ([4]int32, error) {
+	if err := sh.submit(o); err != nil {
+		sh.release(o)
+		return [4]int32{}, err
+	}
+	<-o.done
+	res := o.linkRes
+	sh.release(o)
+	return res, nil
 }

@@ -18,9 +18,16 @@ import (
 // bits hold the slot's generation (a stale or foreign CQE is ignored, never
 // delivered to the wrong goroutine), and the top bit marks internal
 // requests (cancels, link timeouts, wakeups) that have no slot.
+//
+// A linked chain of requests (op.extra) shares its slot: bits 24-25 of the
+// index word give each SQE's place in the chain (WithMaxInFlight is at most
+// 1<<20, so slab indexes never reach them).
 const (
 	udInternal = 1 << 63
 	udWake     = udInternal | 1
+
+	udPosShift = 24
+	udIdxMask  = 1<<udPosShift - 1
 )
 
 // reapBackstop bounds how long a completion can wait unseen when its
@@ -66,7 +73,7 @@ type shard struct {
 
 	lp       *loopState                 // ReaperLoop only
 	callers  atomic.Int32               // ReaperLoop: reads/writes in progress on this ring (File.rw)
-	fileFree []uint32                   // free registered-file slots (ReaperLoop), guarded by mu
+	fileFree []uint32                   // free registered-file slots, guarded by mu (initFileTable)
 	pool     atomic.Pointer[BufferPool] // fixed buffers registered with this ring
 }
 
@@ -103,6 +110,8 @@ func newShard(e *Engine, cfg *config) (*shard, error) {
 		return nil, err
 	}
 	sh.ring = r
+	// Slots for the direct descriptors of linked chains (ReadFile).
+	sh.initFileTable(chainFileSlots)
 	switch cfg.reaper {
 	case ReaperThread:
 		go sh.reapThread()
@@ -209,9 +218,9 @@ func (sh *shard) release(o *op) {
 // submit queues o's SQE (and its linked timeout, if any) and makes sure a
 // flush is under way. The caller then waits on o.done.
 func (sh *shard) submit(o *op) error {
-	need := uint32(1)
+	need := 1 + uint32(o.nextra)
 	if o.timeout > 0 {
-		need = 2
+		need++
 	}
 	sh.mu.Lock()
 	if sh.closing {
@@ -247,7 +256,16 @@ func (sh *shard) submit(o *op) error {
 	}
 	sqe := sh.ring.GetSQE()
 	o.fill(sqe)
-	sqe.UserData = userData(o.idx, o.gen.Load())
+	gen := o.gen.Load()
+	sqe.UserData = userData(o.idx, gen)
+	// A chain's SQEs must be adjacent in the SQ (links follow submission
+	// order); mu is held from the first to the last.
+	for i := range o.nextra {
+		sqe = sh.ring.GetSQE()
+		*sqe = o.extra[i]
+		sqe.UserData = userData(o.idx|uint32(i+1)<<udPosShift, gen)
+	}
+	o.linkLeft.Store(int32(o.nextra))
 	if o.timeout > 0 {
 		sqe.Flags |= uring.SQEIOLink
 		o.ts = uring.Timespec{Sec: int64(o.timeout / time.Second), Nsec: int64(o.timeout % time.Second)}
@@ -375,12 +393,23 @@ func (sh *shard) complete(cqe *uring.CQE) {
 	if ud&udInternal != 0 {
 		return
 	}
-	idx := uint32(ud)
+	idx := uint32(ud) & udIdxMask
 	if idx >= uint32(len(sh.ops)) {
 		return
 	}
 	o := &sh.ops[idx]
 	if uint32(ud>>32) != o.gen.Load()&0x7fffffff {
+		return
+	}
+	// A chain posts one CQE per SQE, in any order: keep each result by
+	// its place, and finish the request at the last one. (linkLeft is
+	// atomic for the race detector's sake, like gen: the submitter's
+	// store reaches this goroutine only through the kernel.)
+	if pos := uint32(ud) >> udPosShift; pos < uint32(len(o.linkRes)) {
+		o.linkRes[pos] = cqe.Res
+	}
+	if o.linkLeft.Load() > 0 {
+		o.linkLeft.Add(-1)
 		return
 	}
 	if cqe.Flags&uring.CQEFMore != 0 {
@@ -500,4 +529,41 @@ func (sh *shard) closeRing() error {
 	}
 	sh.mu.Unlock()
 	return sh.ring.Close()
+}
+
+// chainFileSlots is the size of a plain ring's registered-file table, when
+// RLIMIT_NOFILE allows (uring.SizeFileTable caps it). A linked chain holds
+// a slot from its OPENAT to its CLOSE; with none free, ReadFile takes the
+// path without a chain.
+const chainFileSlots = 256
+
+// initFileTable registers a sparse file table of up to want slots (fewer
+// under a low RLIMIT_NOFILE) and fills the free list; without one,
+// fileFree stays empty and callers do without registered files.
+func (sh *shard) initFileTable(want uint32) {
+	if n := uring.SizeFileTable(want); n > 0 && sh.ring.RegisterFilesSparse(n) == nil {
+		sh.fileFree = make([]uint32, 0, n)
+		for i := n; i > 0; i-- {
+			sh.fileFree = append(sh.fileFree, i-1)
+		}
+	}
+}
+
+// takeFileSlot takes a free registered-file slot for a linked chain.
+func (sh *shard) takeFileSlot() (uint32, bool) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if len(sh.fileFree) == 0 || sh.closing {
+		return 0, false
+	}
+	slot := sh.fileFree[len(sh.fileFree)-1]
+	sh.fileFree = sh.fileFree[:len(sh.fileFree)-1]
+	return slot, true
+}
+
+// putFileSlot returns an empty slot to the free list.
+func (sh *shard) putFileSlot(slot uint32) {
+	sh.mu.Lock()
+	sh.fileFree = append(sh.fileFree, slot)
+	sh.mu.Unlock()
 }
