@@ -97,7 +97,7 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 	if e.closed.Load() {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrEngineClosed}
 	}
-	if e.backend == BackendSyscall {
+	if e.backend == BackendSyscall || flag&openPuntedFlags != 0 {
 		fd, err = ignoringEINTR2(func() (int, error) { return unix.Open(name, flag, mode) })
 	} else {
 		sh := e.pick()
@@ -110,6 +110,14 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 	}
 	return e.newFile(fd, name, flag), nil
 }
+
+// openPuntedFlags are the open flags io_uring never handles inline: its
+// OPENAT hands such opens to an io-wq worker thread (the kernel's
+// io_openat refuses O_CREAT, O_TRUNC and O_TMPFILE in non-blocking mode),
+// which costs a thread hop on top of the open. OpenFile makes those opens
+// with the plain system call, as os does. Measured with WriteFile of 4 KiB
+// over an existing file: 275 µs through the ring, 210 µs for os.WriteFile.
+const openPuntedFlags = os.O_CREATE | os.O_TRUNC | unix.O_TMPFILE
 
 // NewFile returns a File for an open descriptor; the File owns it from
 // then on and closes it in Close.
