@@ -561,13 +561,20 @@ func (f *File) vecAll(write bool, bufs [][]byte, off int64) (n int, err error) {
 	return n, nil
 }
 
-// simple runs a request with no memory attached and returns its result.
+// simple runs a request with no memory attached: through the ring (prep)
+// when ctx is set, else as the system call sys; prep may be nil for
+// callers that never pass a context.
 func (f *File) simple(ctx context.Context, op string, prep func(*uring.SQE), sys func() error) error {
 	if err := f.incref(op); err != nil {
 		return err
 	}
 	defer f.decref()
-	if f.sh == nil {
+	// fsync, fallocate and ftruncate never complete inline in io_uring:
+	// it hands them to an io-wq worker thread, a hop that only adds
+	// latency for a caller that waits anyway (Truncate: 42 µs through the
+	// ring, 2.6 µs as a system call; Sync of 4 KiB: 356 against 304 µs).
+	// So the ring carries them only when a context may cancel them.
+	if f.sh == nil || ctx == nil {
 		for {
 			err := sys()
 			if err == syscall.EINTR {
@@ -585,7 +592,9 @@ func (f *File) simple(ctx context.Context, op string, prep func(*uring.SQE), sys
 // Sync commits the file's data and metadata to stable storage (fsync).
 func (f *File) Sync() error { return f.SyncContext(nil) }
 
-// SyncContext is Sync with cancellation.
+// SyncContext is Sync with cancellation: the fsync goes through the ring,
+// where ctx can cancel it (IORING_OP_ASYNC_CANCEL) while it has not
+// started; Sync alone is a plain fsync (see simple).
 func (f *File) SyncContext(ctx context.Context) error {
 	return f.simple(ctx, "sync", func(s *uring.SQE) { s.PrepFsync(int32(f.fd), 0) },
 		func() error { return unix.Fsync(f.fd) })
@@ -594,25 +603,15 @@ func (f *File) SyncContext(ctx context.Context) error {
 // Datasync commits the file's data, and only the metadata needed to read
 // it back, to stable storage (fdatasync).
 func (f *File) Datasync() error {
-	return f.simple(nil, "datasync", func(s *uring.SQE) { s.PrepFsync(int32(f.fd), uring.FsyncDatasync) },
-		func() error { return unix.Fdatasync(f.fd) })
+	return f.simple(nil, "datasync", nil, func() error { return unix.Fdatasync(f.fd) })
 }
 
-// Truncate changes the size of the file (IORING_OP_FTRUNCATE, 6.9; a
-// plain ftruncate on older kernels).
+// Truncate changes the size of the file (ftruncate), like os.File.Truncate.
 func (f *File) Truncate(size int64) error {
 	if size < 0 {
 		return &fs.PathError{Op: "truncate", Path: f.name, Err: syscall.EINVAL}
 	}
-	sys := func() error { return unix.Ftruncate(f.fd, size) }
-	if f.sh != nil && !opSupported(uring.OpFtruncate) {
-		if err := f.incref("truncate"); err != nil {
-			return err
-		}
-		defer f.decref()
-		return f.wrap("truncate", sys())
-	}
-	return f.simple(nil, "truncate", func(s *uring.SQE) { s.PrepFtruncate(int32(f.fd), size) }, sys)
+	return f.simple(nil, "truncate", nil, func() error { return unix.Ftruncate(f.fd, size) })
 }
 
 // Fallocate allocates (mode 0) or manipulates (unix.FALLOC_FL_*) the
@@ -621,11 +620,11 @@ func (f *File) Fallocate(mode uint32, off, length int64) error {
 	if off < 0 || length <= 0 {
 		return &fs.PathError{Op: "fallocate", Path: f.name, Err: syscall.EINVAL}
 	}
-	return f.simple(nil, "fallocate", func(s *uring.SQE) { s.PrepFallocate(int32(f.fd), int(mode), uint64(off), uint64(length)) },
-		func() error { return unix.Fallocate(f.fd, mode, off, length) })
+	return f.simple(nil, "fallocate", nil, func() error { return unix.Fallocate(f.fd, mode, off, length) })
 }
 
-// Stat returns the file's FileInfo (IORING_OP_STATX on the descriptor).
+// Stat returns the file's FileInfo (statx on the descriptor), like
+// os.File.Stat.
 func (f *File) Stat() (fs.FileInfo, error) {
 	if err := f.incref("stat"); err != nil {
 		return nil, err

@@ -54,60 +54,27 @@ func ignoringEINTR2[T any](fn func() (T, error)) (T, error) {
 	}
 }
 
-var (
-	probeOnce sync.Once
-	probe     *uring.ProbeResult
-)
-
-// opSupported reports whether the running kernel supports op.
-func opSupported(op uring.Op) bool {
-	probeOnce.Do(func() { probe, _ = uring.Probe() })
-	return probe != nil && probe.Supported(op)
-}
-
-// path runs a request that needs one or two paths and returns its result.
-func (e *Engine) pathOp(op, name string, p1, p2 string, prep func(s *uring.SQE, a, b *byte), sys func() error) error {
+// pathOp runs a path system call (mkdir, rename, unlink, link, symlink)
+// and wraps its error like os. These calls are not made through the ring:
+// io_uring runs every one of them (and STATX) on an io-wq worker thread,
+// never inline, so a caller waiting for the answer pays two thread hops
+// around the same work; measured here, Mkdir+Remove took 389 µs through
+// the ring against 222 µs as system calls, Stat 54 µs against 2.4 µs.
+// uring.SQE keeps their Prep methods for batches and chains.
+func (e *Engine) pathOp(op, name string, sys func() error) error {
 	if e.closed.Load() {
 		return &fs.PathError{Op: op, Path: name, Err: os.ErrClosed}
 	}
-	if e.backend == BackendSyscall {
-		_, err := ignoringEINTR2(func() (int, error) { return 0, sys() })
-		if err != nil {
-			return &fs.PathError{Op: op, Path: name, Err: err}
-		}
-		return nil
-	}
-	c1, err := cstring(p1)
-	if err != nil {
-		return &fs.PathError{Op: op, Path: name, Err: err}
-	}
-	sh := e.pick()
-	o := sh.acquire()
-	a := o.holdPath(c1)
-	var b *byte
-	if p2 != "" {
-		c2, err := cstring(p2)
-		if err != nil {
-			sh.release(o)
-			return &fs.PathError{Op: op, Path: name, Err: err}
-		}
-		b = o.holdPath2(c2)
-	}
-	prep(&o.sqe, a, b)
-	if _, err := sh.run(nil, o); err != nil {
-		if errors.Is(err, ErrEngineClosed) {
-			err = os.ErrClosed
-		}
+	if _, err := ignoringEINTR2(func() (int, error) { return 0, sys() }); err != nil {
 		return &fs.PathError{Op: op, Path: name, Err: err}
 	}
 	return nil
 }
 
-// Mkdir creates a directory (IORING_OP_MKDIRAT).
+// Mkdir creates a directory, like os.Mkdir.
 func (e *Engine) Mkdir(name string, perm fs.FileMode) error {
 	mode := syscallMode(perm)
-	return e.pathOp("mkdir", name, name, "",
-		func(s *uring.SQE, a, _ *byte) { s.PrepMkdirat(unix.AT_FDCWD, a, mode) },
+	return e.pathOp("mkdir", name,
 		func() error { return unix.Mkdir(name, mode) })
 }
 
@@ -134,10 +101,9 @@ func (e *Engine) MkdirAll(path string, perm fs.FileMode) error {
 	return err
 }
 
-// Rename renames oldpath to newpath (IORING_OP_RENAMEAT).
+// Rename renames oldpath to newpath, like os.Rename.
 func (e *Engine) Rename(oldpath, newpath string) error {
-	err := e.pathOp("rename", oldpath, oldpath, newpath,
-		func(s *uring.SQE, a, b *byte) { s.PrepRenameat(unix.AT_FDCWD, a, unix.AT_FDCWD, b, 0) },
+	err := e.pathOp("rename", oldpath,
 		func() error { return unix.Rename(oldpath, newpath) })
 	if pe, ok := err.(*fs.PathError); ok {
 		return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: pe.Err}
@@ -145,17 +111,14 @@ func (e *Engine) Rename(oldpath, newpath string) error {
 	return err
 }
 
-// Remove removes a file or an empty directory (IORING_OP_UNLINKAT), like
-// os.Remove.
+// Remove removes a file or an empty directory, like os.Remove.
 func (e *Engine) Remove(name string) error {
-	err := e.pathOp("remove", name, name, "",
-		func(s *uring.SQE, a, _ *byte) { s.PrepUnlinkat(unix.AT_FDCWD, a, 0) },
+	err := e.pathOp("remove", name,
 		func() error { return unix.Unlink(name) })
 	if err == nil {
 		return nil
 	}
-	err1 := e.pathOp("remove", name, name, "",
-		func(s *uring.SQE, a, _ *byte) { s.PrepUnlinkat(unix.AT_FDCWD, a, unix.AT_REMOVEDIR) },
+	err1 := e.pathOp("remove", name,
 		func() error { return unix.Rmdir(name) })
 	if err1 == nil {
 		return nil
@@ -167,10 +130,9 @@ func (e *Engine) Remove(name string) error {
 	return err1
 }
 
-// Link creates newname as a hard link to oldname (IORING_OP_LINKAT).
+// Link creates newname as a hard link to oldname, like os.Link.
 func (e *Engine) Link(oldname, newname string) error {
-	err := e.pathOp("link", oldname, oldname, newname,
-		func(s *uring.SQE, a, b *byte) { s.PrepLinkat(unix.AT_FDCWD, a, unix.AT_FDCWD, b, 0) },
+	err := e.pathOp("link", oldname,
 		func() error { return unix.Link(oldname, newname) })
 	if pe, ok := err.(*fs.PathError); ok {
 		return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: pe.Err}
@@ -178,11 +140,9 @@ func (e *Engine) Link(oldname, newname string) error {
 	return err
 }
 
-// Symlink creates newname as a symbolic link to oldname
-// (IORING_OP_SYMLINKAT).
+// Symlink creates newname as a symbolic link to oldname, like os.Symlink.
 func (e *Engine) Symlink(oldname, newname string) error {
-	err := e.pathOp("symlink", oldname, oldname, newname,
-		func(s *uring.SQE, a, b *byte) { s.PrepSymlinkat(a, unix.AT_FDCWD, b) },
+	err := e.pathOp("symlink", oldname,
 		func() error { return unix.Symlink(oldname, newname) })
 	if pe, ok := err.(*fs.PathError); ok {
 		return &os.LinkError{Op: "symlink", Old: oldname, New: newname, Err: pe.Err}
@@ -190,33 +150,20 @@ func (e *Engine) Symlink(oldname, newname string) error {
 	return err
 }
 
-// statx runs IORING_OP_STATX on dirfd/name.
+// statx is statx(2) on dirfd/name, made as a plain system call: io_uring
+// would hand IORING_OP_STATX to an io-wq worker (see pathOp).
 func (e *Engine) statx(dirfd int, name string, flags int) (*unix.Statx_t, error) {
 	const mask = unix.STATX_BASIC_STATS | unix.STATX_BTIME
+	if e.closed.Load() {
+		return nil, os.ErrClosed
+	}
 	st := new(unix.Statx_t)
-	if e.backend == BackendSyscall {
-		_, err := ignoringEINTR2(func() (int, error) { return 0, unix.Statx(dirfd, name, flags, mask, st) })
-		return st, err
-	}
-	c, err := cstring(name)
-	if err != nil {
-		return nil, err
-	}
-	sh := e.pick()
-	o := sh.acquire()
-	o.stat = st
-	o.pin.Pin(st)
-	o.pinned = true
-	o.sqe.PrepStatx(int32(dirfd), o.holdPath(c), flags, mask, st)
-	_, err = sh.run(nil, o)
-	if errors.Is(err, ErrEngineClosed) {
-		err = os.ErrClosed
-	}
+	_, err := ignoringEINTR2(func() (int, error) { return 0, unix.Statx(dirfd, name, flags, mask, st) })
 	return st, err
 }
 
-// Stat returns a FileInfo for the named file, following symbolic links
-// (IORING_OP_STATX).
+// Stat returns a FileInfo for the named file, following symbolic links,
+// like os.Stat.
 func (e *Engine) Stat(name string) (fs.FileInfo, error) {
 	if e.closed.Load() {
 		return nil, &fs.PathError{Op: "stat", Path: name, Err: os.ErrClosed}

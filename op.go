@@ -46,7 +46,6 @@ type op struct {
 	bufs   [][]byte
 	path   []byte
 	path2  []byte
-	stat   *unix.Statx_t
 
 	res      int32
 	cqeFlags uint32
@@ -75,7 +74,6 @@ func (o *op) reset() {
 	o.bufs = nil
 	o.path = nil
 	o.path2 = nil
-	o.stat = nil
 	o.timeout = 0
 	o.res = 0
 	o.cqeFlags = 0
