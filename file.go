@@ -59,6 +59,8 @@ type File struct {
 	closing atomic.Bool
 	drained chan struct{}
 
+	dirState // ReadDir/Readdirnames (file_more.go)
+
 	posMu sync.Mutex // serialises Read/Write/Seek on the file offset
 }
 
@@ -232,6 +234,9 @@ func (f *File) Close() error {
 	}
 	if f.slot >= 0 && !f.e.closed.Load() {
 		f.sh.unregisterFile(f.slot)
+	}
+	if f.dirFile != nil {
+		f.dirFile.Close()
 	}
 	if err := unix.Close(f.fd); err != nil {
 		return &fs.PathError{Op: "close", Path: f.name, Err: err}

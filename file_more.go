@@ -1,0 +1,134 @@
+package ringo
+
+import (
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// The rest of *os.File's methods. None of them has an io_uring opcode
+// that completes inline, so they are the plain system calls os makes.
+
+// WriteString is Write of the bytes of s, like os.File.WriteString.
+func (f *File) WriteString(s string) (int, error) { return f.Write([]byte(s)) }
+
+// Chmod changes the file's mode bits (fchmod), like os.File.Chmod.
+func (f *File) Chmod(mode fs.FileMode) error {
+	return f.plain("chmod", func() error { return unix.Fchmod(f.fd, syscallMode(mode)) })
+}
+
+// Chown changes the file's owner and group (fchown); -1 keeps either,
+// like os.File.Chown.
+func (f *File) Chown(uid, gid int) error {
+	return f.plain("chown", func() error { return unix.Fchown(f.fd, uid, gid) })
+}
+
+// plain runs the system call sys on the open descriptor, retrying EINTR,
+// and wraps its error like os.
+func (f *File) plain(op string, sys func() error) error {
+	if err := f.incref(op); err != nil {
+		return err
+	}
+	defer f.decref()
+	_, err := ignoringEINTR2(func() (int, error) { return 0, sys() })
+	return f.wrap(op, err)
+}
+
+// SyscallConn returns a raw connection to the descriptor, like
+// os.File.SyscallConn: its Control, Read and Write run fn with the
+// descriptor, which stays open (Close waits) until fn returns.
+func (f *File) SyscallConn() (syscall.RawConn, error) {
+	if f == nil {
+		return nil, os.ErrInvalid
+	}
+	return rawConn{f}, nil
+}
+
+type rawConn struct{ f *File }
+
+func (c rawConn) Control(fn func(fd uintptr)) error {
+	if err := c.f.incref("syscallconn"); err != nil {
+		return err
+	}
+	defer c.f.decref()
+	fn(uintptr(c.f.fd))
+	return nil
+}
+
+// Read and Write call fn until it reports done. A File's descriptor is
+// not in Go's netpoller, so there is no readiness to wait for between
+// calls, as with os.File on a regular file.
+func (c rawConn) Read(fn func(fd uintptr) (done bool)) error  { return c.loop(fn) }
+func (c rawConn) Write(fn func(fd uintptr) (done bool)) error { return c.loop(fn) }
+
+func (c rawConn) loop(fn func(fd uintptr) bool) error {
+	if err := c.f.incref("syscallconn"); err != nil {
+		return err
+	}
+	defer c.f.decref()
+	for !fn(uintptr(c.f.fd)) {
+	}
+	return nil
+}
+
+// ReadDir reads the directory's entries, like os.File.ReadDir: n > 0
+// returns at most n (io.EOF at the end), n <= 0 all that remain. Listing a
+// directory has no io_uring opcode; it reads through an *os.File sharing
+// the open file description, so the position carries over between calls.
+func (f *File) ReadDir(n int) ([]fs.DirEntry, error) {
+	d, err := f.dir("readdirent")
+	if err != nil {
+		return nil, err
+	}
+	defer f.decref()
+	return d.ReadDir(n)
+}
+
+// Readdirnames reads the names of the directory's entries, like
+// os.File.Readdirnames.
+func (f *File) Readdirnames(n int) ([]string, error) {
+	d, err := f.dir("readdirent")
+	if err != nil {
+		return nil, err
+	}
+	defer f.decref()
+	return d.Readdirnames(n)
+}
+
+// dir returns the *os.File used to list the directory, made on first use
+// from a duplicate of the descriptor and closed by Close. The caller
+// holds a reference (decref when done).
+func (f *File) dir(op string) (*os.File, error) {
+	if err := f.incref(op); err != nil {
+		return nil, err
+	}
+	f.dirOnce.Do(func() {
+		fd, err := unix.FcntlInt(uintptr(f.fd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			f.dirErr = f.wrap(op, err)
+			return
+		}
+		f.dirFile = os.NewFile(uintptr(fd), f.name)
+	})
+	if f.dirErr != nil {
+		f.decref()
+		return nil, f.dirErr
+	}
+	return f.dirFile, nil
+}
+
+// dirState is the lazily made directory lister of a File.
+type dirState struct {
+	dirOnce sync.Once
+	dirFile *os.File
+	dirErr  error
+}
+
+var (
+	_ io.StringWriter = (*File)(nil)
+	_ syscall.Conn    = (*File)(nil)
+)
