@@ -59,6 +59,9 @@ type File struct {
 	closing atomic.Bool
 	drained chan struct{}
 
+	// Deadlines of Read/ReadAt and Write/WriteAt (SetDeadline); nil: none.
+	rdeadline, wdeadline atomic.Pointer[time.Time]
+
 	dirState // ReadDir/Readdirnames (file_more.go)
 
 	posMu sync.Mutex // serialises Read/Write/Seek on the file offset
@@ -250,6 +253,19 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 	if len(p) > maxRW {
 		p = p[:maxRW]
 	}
+	// A deadline set with SetDeadline applies when no context is given
+	// (a context's own deadline wins otherwise).
+	var deadline *time.Time
+	if ctx == nil {
+		if write {
+			deadline = f.wdeadline.Load()
+		} else {
+			deadline = f.rdeadline.Load()
+		}
+		if deadline != nil && !time.Now().Before(*deadline) {
+			return 0, os.ErrDeadlineExceeded
+		}
+	}
 	solo := false
 	if f.solo && f.sh.lp != nil {
 		// A loop ring costs a lone request three thread wakeups
@@ -307,7 +323,14 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		o.sqe.Fd = f.slot
 		o.sqe.Flags |= uring.SQEFixedFile
 	}
-	return sh.run(ctx, o)
+	if deadline != nil {
+		o.timeout = max(time.Until(*deadline), time.Microsecond)
+	}
+	n, err := sh.run(ctx, o)
+	if deadline != nil && err == context.DeadlineExceeded {
+		err = os.ErrDeadlineExceeded
+	}
+	return n, err
 }
 
 func (f *File) sysRW(write bool, p []byte, off int64) (int, error) {

@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -132,3 +134,42 @@ var (
 	_ io.StringWriter = (*File)(nil)
 	_ syscall.Conn    = (*File)(nil)
 )
+
+// SetDeadline sets the read and write deadlines, like SetReadDeadline and
+// SetWriteDeadline together.
+func (f *File) SetDeadline(t time.Time) error {
+	if err := f.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return f.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the deadline for Read and ReadAt calls started
+// from now on: a request still waiting in the ring at t is cancelled
+// (IORING_OP_LINK_TIMEOUT) and the call fails with an error matching
+// os.ErrDeadlineExceeded; after t, calls fail at once. The zero time
+// removes the deadline. Unlike with os.File, a call already waiting keeps
+// the deadline it started with (to cut one short, use ReadContext), and
+// every kind of file takes deadlines, where os.File refuses them on
+// regular files. A read served without the ring (a page-cache hit, see
+// docs/DESIGN.md) never waits, so it is not cut short. Calls given a
+// context follow the context instead.
+func (f *File) SetReadDeadline(t time.Time) error { return f.setDeadline(&f.rdeadline, t) }
+
+// SetWriteDeadline sets the deadline for Write and WriteAt calls, as
+// SetReadDeadline does for reads. Buffered writes on filesystems where
+// they are plain pwrite calls (ext4) are not cut short.
+func (f *File) SetWriteDeadline(t time.Time) error { return f.setDeadline(&f.wdeadline, t) }
+
+func (f *File) setDeadline(d *atomic.Pointer[time.Time], t time.Time) error {
+	if err := f.incref("setdeadline"); err != nil {
+		return err
+	}
+	defer f.decref()
+	if t.IsZero() {
+		d.Store(nil)
+	} else {
+		d.Store(&t)
+	}
+	return nil
+}

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestFileOSMethods(t *testing.T) {
@@ -110,5 +112,56 @@ func TestFileReadDir(t *testing.T) {
 	defer f.Close()
 	if _, err := f.ReadDir(-1); err == nil {
 		t.Fatal("ReadDir on a regular file succeeded")
+	}
+}
+
+// A read blocked on an empty pipe gives up at its deadline with
+// os.ErrDeadlineExceeded; without one it gets the data.
+func TestFileDeadline(t *testing.T) {
+	e := newEngine(t)
+	var p [2]int
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	r := e.NewFile(uintptr(p[0]), "pipe-r")
+	defer r.Close()
+	w := os.NewFile(uintptr(p[1]), "pipe-w")
+	defer w.Close()
+
+	if err := r.SetReadDeadline(time.Now().Add(20 * time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 8)
+	n, err := r.Read(buf)
+	var pe *fs.PathError
+	if n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) || !errors.As(err, &pe) || pe.Op != "read" {
+		t.Fatalf("Read past its deadline = %d, %v; want *fs.PathError read os.ErrDeadlineExceeded", n, err)
+	}
+	var timeout interface{ Timeout() bool }
+	if !errors.As(err, &timeout) || !timeout.Timeout() {
+		t.Fatalf("deadline error %v does not report Timeout()", err)
+	}
+	// Once passed, the deadline fails calls at once.
+	if _, err := r.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("second Read = %v", err)
+	}
+	// Cleared: data written later arrives.
+	r.SetDeadline(time.Time{})
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		w.Write([]byte("ping"))
+	}()
+	if n, err := r.Read(buf); err != nil || string(buf[:n]) != "ping" {
+		t.Fatalf("Read without deadline = %q, %v", buf[:n], err)
+	}
+	// A far deadline does not disturb a read that completes.
+	r.SetReadDeadline(time.Now().Add(time.Hour))
+	w.Write([]byte("pong"))
+	if n, err := r.Read(buf); err != nil || string(buf[:n]) != "pong" {
+		t.Fatalf("Read before its deadline = %q, %v", buf[:n], err)
+	}
+	r.Close()
+	if err := r.SetDeadline(time.Now()); !errors.Is(err, fs.ErrClosed) {
+		t.Fatalf("SetDeadline after Close = %v", err)
 	}
 }
