@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ringo-io/ringo/internal/aio"
 )
 
@@ -38,36 +36,14 @@ func (AIOEngine) Name() string { return "aio" }
 // the run with an error; on error, including ctx being cancelled before
 // job.Duration, the Result covers the work done so far.
 func (e AIOEngine) Run(ctx context.Context, job FileJob) (Result, error) {
-	if err := validateFileJob(job); err != nil {
-		return Result{}, err
-	}
-	if job.QD > aioMaxQD {
-		return Result{}, fmt.Errorf("bench: aio queue depth must be at most %d, got %d", aioMaxQD, job.QD)
-	}
-	if err := setCache(job); err != nil {
-		return Result{}, err
-	}
-
-	// Deferred calls run in reverse: c.Close (io_destroy, which waits for
-	// any request still in flight) runs before the buffer is unmapped.
-	buf := AlignedBuffer(job.QD * job.BS)
-	defer FreeAligned(buf)
-	fillRandom(buf, aioSeed)
-
-	flags := unix.O_RDWR | unix.O_CLOEXEC
-	if job.Direct {
-		flags |= unix.O_DIRECT
-	}
-	fd, err := unix.Open(job.Path, flags, 0)
+	rj, err := startRawJob(job, "aio", aioMaxQD, aioSeed)
 	if err != nil {
-		if job.Direct {
-			if derr := CheckDirect(job.Path); derr != nil {
-				return Result{}, derr
-			}
-		}
-		return Result{}, fmt.Errorf("open %s: %w", job.Path, err)
+		return Result{}, err
 	}
-	defer unix.Close(fd)
+	// Deferred calls run in reverse: this one, which frees the buffer,
+	// runs after whatever below hands the buffer to the kernel is closed.
+	defer rj.close()
+	fd, buf := rj.fd, rj.buf
 	c, err := aio.New(job.QD)
 	if err != nil {
 		return Result{}, err

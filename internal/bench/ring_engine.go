@@ -53,36 +53,14 @@ func (RingEngine) Name() string { return "ring" }
 // register the file or the buffers (RLIMIT_MEMLOCK, for instance) is not
 // an error: the run uses them unregistered and says so in Result.Note.
 func (e RingEngine) Run(ctx context.Context, job FileJob) (Result, error) {
-	if err := validateFileJob(job); err != nil {
-		return Result{}, err
-	}
-	if job.QD > ringMaxQD {
-		return Result{}, fmt.Errorf("bench: ring queue depth must be at most %d, got %d", ringMaxQD, job.QD)
-	}
-	if err := setCache(job); err != nil {
-		return Result{}, err
-	}
-
-	// Deferred calls run in reverse: the ring is closed (and its
-	// registrations dropped) before the buffer is unmapped.
-	buf := AlignedBuffer(job.QD * job.BS)
-	defer FreeAligned(buf)
-	fillRandom(buf, ringSeed)
-
-	flags := unix.O_RDWR | unix.O_CLOEXEC
-	if job.Direct {
-		flags |= unix.O_DIRECT
-	}
-	fd, err := unix.Open(job.Path, flags, 0)
+	rj, err := startRawJob(job, "ring", ringMaxQD, ringSeed)
 	if err != nil {
-		if job.Direct {
-			if derr := CheckDirect(job.Path); derr != nil {
-				return Result{}, derr
-			}
-		}
-		return Result{}, fmt.Errorf("open %s: %w", job.Path, err)
+		return Result{}, err
 	}
-	defer unix.Close(fd)
+	// Deferred calls run in reverse: this one, which frees the buffer,
+	// runs after whatever below hands the buffer to the kernel is closed.
+	defer rj.close()
+	fd, buf := rj.fd, rj.buf
 
 	// A SINGLE_ISSUER ring belongs to the thread that created it, and a
 	// DEFER_TASKRUN ring runs its completions only when that thread
