@@ -12,6 +12,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
+
+	"github.com/ringo-io/ringo"
 )
 
 // readFileChunk mirrors the linked chain's buffer size (fs.go).
@@ -178,5 +181,36 @@ func TestReadFileLinkedAllocs(t *testing.T) {
 	// The name's C string and the returned slice.
 	if n := testing.AllocsPerRun(200, func() { e.ReadFile(name) }); n > 2 {
 		t.Errorf("ReadFile: %v allocations per call; want at most 2", n)
+	}
+}
+
+// The chain on the other kinds of plain rings: completions reaped by a
+// thread, and submissions picked up by an SQPOLL kernel thread.
+func TestReadFileLinkedReapers(t *testing.T) {
+	for name, opt := range map[string]ringo.Option{
+		"thread": ringo.WithReaper(ringo.ReaperThread),
+		"sqpoll": ringo.WithSQPoll(10 * time.Millisecond),
+	} {
+		t.Run(name, func(t *testing.T) {
+			reaperOpts = []ringo.Option{opt}
+			defer func() { reaperOpts = nil }()
+			t.Run("Sizes", TestReadFileLinkedSizes)
+			t.Run("Errors", TestReadFileLinkedErrors)
+			t.Run("Concurrent", TestReadFileLinkedConcurrent)
+			t.Run("Close", TestReadFileLinkedClose)
+		})
+	}
+}
+
+func TestReadFileAfterEngineClose(t *testing.T) {
+	e, err := ringo.NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(name, []byte("x"), 0o644)
+	e.Close()
+	if _, err := e.ReadFile(name); !errors.Is(err, fs.ErrClosed) {
+		t.Fatalf("ReadFile after Engine.Close = %v, want fs.ErrClosed", err)
 	}
 }
