@@ -2,10 +2,12 @@ package ringo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 	"unsafe"
@@ -119,7 +121,8 @@ func ExampleReadFile() {
 		log.Fatal(err)
 	}
 
-	// Open, stat, read and close all go through the default engine.
+	// One linked chain (open -> read -> read to the end -> close) that
+	// the kernel runs in a single io_uring_enter.
 	data, err := ringo.ReadFile(name)
 	if err != nil {
 		log.Fatal(err)
@@ -223,4 +226,50 @@ func ExampleAlignedBuffer() {
 	// len: 100
 	// cap: 4096
 	// aligned: true
+}
+
+func ExampleFile_SetReadDeadline() {
+	// A pipe with no writer: the read would wait forever.
+	r, w, err := os.Pipe()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	// Hand the read end to ringo (NewFile takes ownership of the fd).
+	fd, err := syscall.Dup(int(r.Fd()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	r.Close()
+	f := ringo.Default().NewFile(uintptr(fd), "pipe")
+	defer f.Close()
+
+	f.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	_, err = f.Read(make([]byte, 1))
+	fmt.Println(errors.Is(err, os.ErrDeadlineExceeded))
+	// Output: true
+}
+
+func ExampleFile_ReadDir() {
+	dir, err := os.MkdirTemp("", "ringo-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	for _, name := range []string{"b.txt", "a.txt"} {
+		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+	}
+
+	d, err := ringo.Open(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	slices.Sort(names)
+	fmt.Println(names)
+	// Output: [a.txt b.txt]
 }

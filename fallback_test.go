@@ -34,6 +34,10 @@ func TestFallbackUnderSeccomp(t *testing.T) {
 		"FSHelpers":                TestFSHelpers,
 		"DefaultEngineHelpers":     TestDefaultEngineHelpers,
 		"SharedRingManyGoroutines": TestSharedRingManyGoroutines,
+		"Deadline":                 TestFileDeadline,
+		"OSMethods":                TestFileOSMethods,
+		"ReadDir":                  TestFileReadDir,
+		"ReadFileErrors":           TestReadFileLinkedErrors,
 	} {
 		t.Run(name, fn)
 	}

@@ -284,6 +284,14 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 				return 0, err
 			}
 		}
+		if deadline != nil && f.sh == nil {
+			// Without io_uring a deadline is a poll(2) for readiness
+			// first (a pipe may never become ready; a regular file always
+			// is).
+			if err := waitReady(f.fd, write, *deadline); err != nil {
+				return 0, err
+			}
+		}
 		return f.sysRW(write, p, off)
 	}
 	if f.closing.Load() {

@@ -173,3 +173,28 @@ func (f *File) setDeadline(d *atomic.Pointer[time.Time], t time.Time) error {
 	}
 	return nil
 }
+
+// waitReady polls fd until it is ready for reading (or writing) or the
+// deadline passes (os.ErrDeadlineExceeded): the syscall backend's way to
+// honour a deadline.
+func waitReady(fd int, write bool, deadline time.Time) error {
+	events := int16(unix.POLLIN)
+	if write {
+		events = unix.POLLOUT
+	}
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+		fds := []unix.PollFd{{Fd: int32(fd), Events: events}}
+		n, err := unix.Poll(fds, int(min(left.Milliseconds()+1, 1<<30)))
+		switch {
+		case err == unix.EINTR:
+		case err != nil:
+			return err
+		case n > 0:
+			return nil // ready, or an error condition the read will report
+		}
+	}
+}
