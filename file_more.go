@@ -1,6 +1,7 @@
 package ringo
 
 import (
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -61,18 +62,22 @@ func (c rawConn) Control(fn func(fd uintptr)) error {
 	return nil
 }
 
-// Read and Write call fn until it reports done. A File's descriptor is
-// not in Go's netpoller, so there is no readiness to wait for between
-// calls, as with os.File on a regular file.
-func (c rawConn) Read(fn func(fd uintptr) (done bool)) error  { return c.loop(fn) }
-func (c rawConn) Write(fn func(fd uintptr) (done bool)) error { return c.loop(fn) }
+// Read and Write call fn with the descriptor. A File's descriptor is not
+// in Go's netpoller, so there is no readiness to wait for: if fn reports
+// it is not done, they return an error rather than spin, as os.File does
+// for descriptors it cannot poll.
+func (c rawConn) Read(fn func(fd uintptr) (done bool)) error  { return c.once(fn) }
+func (c rawConn) Write(fn func(fd uintptr) (done bool)) error { return c.once(fn) }
 
-func (c rawConn) loop(fn func(fd uintptr) bool) error {
+var errCannotWait = errors.New("ringo: waiting for readiness is not supported on a File's descriptor")
+
+func (c rawConn) once(fn func(fd uintptr) bool) error {
 	if err := c.f.incref("syscallconn"); err != nil {
 		return err
 	}
 	defer c.f.decref()
-	for !fn(uintptr(c.f.fd)) {
+	if !fn(uintptr(c.f.fd)) {
+		return errCannotWait
 	}
 	return nil
 }
