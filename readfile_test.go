@@ -84,12 +84,11 @@ func TestReadFileLinkedErrors(t *testing.T) {
 	}
 }
 
-// Special files may claim a size they do not have, or return less than
-// asked before their end: the chain must still read them whole.
+// Special files: procfs files claim to be regular with a size of 0 (the
+// chain's second read finds their end); pipes and devices never take the
+// chain, so nothing it consumed could be lost to the long way.
 func TestReadFileLinkedSpecialFiles(t *testing.T) {
 	e := newEngine(t)
-	// The chain's second read finds the end of a file that, like procfs
-	// files, claims a size of 0.
 	got, done, err := e.ReadFileLinkedForTest("/proc/self/status")
 	if !done || err != nil || !bytes.HasPrefix(got, []byte("Name:")) {
 		t.Fatalf("chain on /proc/self/status: %q, done %v, err %v", got, done, err)
@@ -98,8 +97,31 @@ func TestReadFileLinkedSpecialFiles(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(got, []byte("Name:")) {
 		t.Fatalf("ReadFile(/proc/self/status) = %q, %v", got, err)
 	}
+	if _, done, _ := e.ReadFileLinkedForTest("/dev/null"); done {
+		t.Fatal("the chain took /dev/null, a device")
+	}
 	if got, err := e.ReadFile("/dev/null"); err != nil || len(got) != 0 {
 		t.Fatalf("ReadFile(/dev/null) = %q, %v", got, err)
+	}
+	// A FIFO whose writer sends more than the chain would read: every
+	// byte arrives, as with os.ReadFile.
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := bytes.Repeat([]byte("0123456789abcdef"), (2*readFileChunk)/16)
+	go func() {
+		w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		w.Write(want)
+		w.Close()
+	}()
+	got, err = e.ReadFile(fifo)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("ReadFile(fifo) = %d bytes, %v; want %d", len(got), err, len(want))
 	}
 }
 
