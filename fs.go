@@ -154,13 +154,30 @@ func (e *Engine) Symlink(oldname, newname string) error {
 // statx is statx(2) on dirfd/name, made as a plain system call: io_uring
 // would hand IORING_OP_STATX to an io-wq worker (see pathOp).
 func (e *Engine) statx(dirfd int, name string, flags int) (*unix.Statx_t, error) {
-	const mask = unix.STATX_BASIC_STATS | unix.STATX_BTIME
 	if e.closed.Load() {
 		return nil, os.ErrClosed
 	}
+	path, err := cstring(name)
+	if err != nil {
+		return nil, err
+	}
 	st := new(unix.Statx_t)
-	_, err := ignoringEINTR2(func() (int, error) { return 0, unix.Statx(dirfd, name, flags, mask, st) })
-	return st, err
+	if errno := statxPath(dirfd, path, flags, unix.STATX_BASIC_STATS|unix.STATX_BTIME, st); errno != 0 {
+		return st, errno
+	}
+	return st, nil
+}
+
+// statxPath is statx(2) of the NUL-terminated path, retrying EINTR. path
+// is already a C string, so unlike unix.Statx it allocates nothing.
+func statxPath(dirfd int, path []byte, flags, mask int, st *unix.Statx_t) syscall.Errno {
+	for {
+		_, _, errno := unix.Syscall6(unix.SYS_STATX, uintptr(dirfd), uintptr(unsafe.Pointer(&path[0])),
+			uintptr(flags), uintptr(mask), uintptr(unsafe.Pointer(st)), 0)
+		if errno != syscall.EINTR {
+			return errno
+		}
+	}
 }
 
 // Stat returns a FileInfo for the named file, following symbolic links,
@@ -236,20 +253,6 @@ type readFileBuf struct {
 // final CQE, when the kernel is done with it.
 var readFileBufs = sync.Pool{New: func() any { return new(readFileBuf) }}
 
-// statxPath is statx(2) of the NUL-terminated path with the type and
-// size only, retrying EINTR; path is already a C string, so unlike
-// unix.Statx it allocates nothing.
-func statxPath(path []byte, st *unix.Statx_t) syscall.Errno {
-	dirfd := unix.AT_FDCWD // a variable: the constant -100 does not convert to uintptr
-	for {
-		_, _, errno := unix.Syscall6(unix.SYS_STATX, uintptr(dirfd), uintptr(unsafe.Pointer(&path[0])), 0,
-			unix.STATX_TYPE|unix.STATX_SIZE, uintptr(unsafe.Pointer(st)), 0)
-		if errno != syscall.EINTR {
-			return errno
-		}
-	}
-}
-
 // readFileLinked is ReadFile's linked chain. done is false when the chain
 // cannot answer (not a regular file, a file with more than readFileChunk
 // bytes, no free registered-file slot, a loop ring, an engine closing) and
@@ -269,7 +272,8 @@ func (e *Engine) readFileLinked(name string) (data []byte, done bool, err error)
 	// (as a system call; io_uring would send STATX to a worker thread);
 	// it also keeps files too big for the chain off it.
 	var st unix.Statx_t
-	if statxPath(path, &st) != 0 || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > readFileChunk {
+	if statxPath(unix.AT_FDCWD, path, 0, unix.STATX_TYPE|unix.STATX_SIZE, &st) != 0 ||
+		st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > readFileChunk {
 		return nil, false, nil
 	}
 	slot, ok := sh.takeFileSlot()
@@ -299,24 +303,9 @@ func (e *Engine) readFileLinked(name string) (data []byte, done bool, err error)
 
 	res, err := sh.doLinked(o)
 	openRes, readRes, probeRes, closeRes := res[0], res[1], res[2], res[3]
-	switch {
-	case err != nil || openRes < 0:
-		// Nothing was installed in the slot.
-		sh.putFileSlot(slot)
-	case closeRes == 0:
-		sh.putFileSlot(slot)
-	default:
-		// The CLOSE did not run (engine closing) or failed: empty the slot
-		// by hand before reusing it; if even that fails, retire it. mu
-		// keeps closeRing from closing the ring under the call.
-		sh.mu.Lock()
-		if !sh.dead {
-			if _, uerr := sh.ring.RegisterFilesUpdate(slot, []int32{-1}); uerr == nil {
-				sh.fileFree = append(sh.fileFree, slot)
-			}
-		}
-		sh.mu.Unlock()
-	}
+	// The slot is empty unless the OPENAT filled it and the CLOSE did not
+	// run (engine closing) or failed.
+	sh.releaseFileSlot(slot, err == nil && openRes >= 0 && closeRes != 0)
 	const cancelled = -int32(syscall.ECANCELED)
 	switch {
 	case err != nil, openRes == cancelled, readRes == cancelled, probeRes == cancelled:

@@ -45,7 +45,6 @@ type op struct {
 	iovs   []unix.Iovec // reused between requests to avoid allocation
 	bufs   [][]byte
 	path   []byte
-	path2  []byte
 
 	res      int32
 	cqeFlags uint32
@@ -73,7 +72,6 @@ func (o *op) reset() {
 	clear(o.bufs)
 	o.bufs = nil
 	o.path = nil
-	o.path2 = nil
 	o.timeout = 0
 	o.res = 0
 	o.cqeFlags = 0
@@ -94,13 +92,6 @@ func (o *op) holdBuf(b []byte) {
 // holdPath references and pins a NUL-terminated path.
 func (o *op) holdPath(p []byte) *byte {
 	o.path = p
-	o.pin.Pin(&p[0])
-	o.pinned = true
-	return &p[0]
-}
-
-func (o *op) holdPath2(p []byte) *byte {
-	o.path2 = p
 	o.pin.Pin(&p[0])
 	o.pinned = true
 	return &p[0]

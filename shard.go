@@ -561,9 +561,20 @@ func (sh *shard) takeFileSlot() (uint32, bool) {
 	return slot, true
 }
 
-// putFileSlot returns an empty slot to the free list.
-func (sh *shard) putFileSlot(slot uint32) {
+// releaseFileSlot returns a chain's slot to the free list. A slot that
+// may still hold a file (filled) is emptied first; if even that fails the
+// slot is retired. mu keeps closeRing from closing the ring under the
+// register call.
+func (sh *shard) releaseFileSlot(slot uint32, filled bool) {
 	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if filled {
+		if sh.dead {
+			return
+		}
+		if _, err := sh.ring.RegisterFilesUpdate(slot, []int32{-1}); err != nil {
+			return
+		}
+	}
 	sh.fileFree = append(sh.fileFree, slot)
-	sh.mu.Unlock()
 }
