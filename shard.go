@@ -56,6 +56,9 @@ type shard struct {
 
 	flushing atomic.Bool
 
+	ringUsers atomic.Int32 // goroutines using the ring outside mu (enterRing)
+	ringGone  atomic.Bool  // closeRing has begun
+
 	cqMu sync.Mutex
 	cqes [256]*uring.CQE // guarded by cqMu
 
@@ -298,6 +301,10 @@ func (sh *shard) kick() {
 		sh.wake()
 		return
 	}
+	if !sh.enterRing() {
+		return
+	}
+	defer sh.leaveRing()
 	if !sh.flushing.CompareAndSwap(false, true) {
 		return
 	}
@@ -361,6 +368,10 @@ func (sh *shard) reap() {
 	if sh.lp != nil {
 		return // only the loop's thread may reap a DEFER_TASKRUN ring
 	}
+	if !sh.enterRing() {
+		return
+	}
+	defer sh.leaveRing()
 	for {
 		if !sh.cqMu.TryLock() {
 			return
@@ -528,8 +539,29 @@ func (sh *shard) closeRing() error {
 		unix.Close(sh.lp.bellFd)
 	}
 	sh.mu.Unlock()
+	// A flusher can still be finishing the batch whose completions let
+	// close see nothing outstanding (requests completed inline are
+	// delivered before the flusher lets go): wait for it, and for any
+	// reap, before the ring's memory is unmapped.
+	sh.ringGone.Store(true)
+	for sh.ringUsers.Load() > 0 {
+		runtime.Gosched()
+	}
 	return sh.ring.Close()
 }
+
+// enterRing marks a use of the ring outside mu (flushing, reaping); it
+// fails once closeRing has begun. leaveRing ends the use.
+func (sh *shard) enterRing() bool {
+	sh.ringUsers.Add(1)
+	if sh.ringGone.Load() {
+		sh.ringUsers.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (sh *shard) leaveRing() { sh.ringUsers.Add(-1) }
 
 // chainFileSlots is the size of a plain ring's registered-file table, when
 // RLIMIT_NOFILE allows (uring.SizeFileTable caps it). A linked chain holds
