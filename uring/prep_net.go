@@ -1,6 +1,10 @@
 package uring
 
-import "golang.org/x/sys/unix"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
 
 // Prep methods for sockets. Socket addresses are passed as
 // *unix.RawSockaddrAny; convert a concrete one with
@@ -99,7 +103,10 @@ func (s *SQE) PrepSendBundle(fd int32, length uint32, flags int) {
 // send_zc, turning it into sendto(2) (6.0; io_uring_prep_send_set_addr).
 func (s *SQE) PrepSendSetAddr(addr *unix.RawSockaddrAny, addrLen uint16) {
 	s.Off = uint64(ptrAddr(addr))
-	s.SpliceFdIn = int32(uint32(addrLen)) // addr_len, the low 16 bits
+	// addr_len is the first __u16 of the splice_fd_in union (then a
+	// __u16 of padding): write it as one, whatever the byte order.
+	al := (*[2]uint16)(unsafe.Pointer(&s.SpliceFdIn))
+	al[0], al[1] = addrLen, 0
 }
 
 // PrepSendto is sendto(2) of buf to addr (OpSend, 6.0;
@@ -205,9 +212,12 @@ func (s *SQE) PrepShutdown(fd int32, how int) {
 // are used by the sockopt commands only; optval's length is optlen.
 func (s *SQE) PrepCmdSock(cmdOp uint32, fd int32, level, optname int, optval []byte) {
 	s.PrepUringCmd(cmdOp, fd)
-	s.Addr = uint64(uint32(level)) | uint64(uint32(optname))<<32 // level, optname
-	s.Addr3 = uint64(bufAddr(optval))                            // optval
-	s.SpliceFdIn = int32(len(optval))                            // optlen
+	// struct { __u32 level; __u32 optname; } over addr: two __u32 in
+	// memory order, whatever the byte order.
+	lo := (*[2]uint32)(unsafe.Pointer(&s.Addr))
+	lo[0], lo[1] = uint32(level), uint32(optname)
+	s.Addr3 = uint64(bufAddr(optval)) // optval
+	s.SpliceFdIn = int32(len(optval)) // optlen
 }
 
 // PrepGetsockopt is getsockopt(2) at SOL_SOCKET level into optval;

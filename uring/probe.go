@@ -119,6 +119,11 @@ func trySetupFlag(flag uint32) (ok, definite bool) {
 	}
 	if flag&SetupRegisteredFdOnly != 0 {
 		p.Flags |= SetupNoMmap
+		// The ring comes back as an index into this thread's table of
+		// registered rings, not as a descriptor: it must be removed
+		// from that table on the same thread.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
 	}
 	var mem [][]byte
 	defer func() {
@@ -150,6 +155,13 @@ func trySetupFlag(flag uint32) (ok, definite bool) {
 			return false, false
 		}
 		return false, true
+	}
+	if p.Flags&SetupRegisteredFdOnly != 0 {
+		// Closing fd would close whatever descriptor has that number.
+		up := &RsrcUpdate{Offset: uint32(fd)}
+		register(fd, RegisterOpUnregisterRingFds|RegisterOpUseRegisteredRing, unsafe.Pointer(up), 1)
+		runtime.KeepAlive(up)
+		return true, true
 	}
 	unix.Close(fd)
 	return true, true

@@ -137,7 +137,11 @@ func (r *Ring) submit(submitted, waitNr uint32, getEvents bool) (int, error) {
 			if err != nil {
 				return n, os.NewSyscallError("io_uring_enter", err)
 			}
-			if r.CQReady() >= waitNr {
+			if r.CQReady() >= waitNr || uint32(n) < submitted {
+				// A short submission (an SQE failed before issue, say)
+				// returns at once, as the kernel's own submit-and-wait
+				// does: the SQEs left behind may be what we would
+				// otherwise wait for.
 				return n, nil
 			}
 			r.inlineMiss()
@@ -261,7 +265,10 @@ func (r *Ring) getEvents(waitNr uint32) (int, error) {
 func (r *Ring) WaitCQE() (*CQE, error) { return r.WaitCQENr(1) }
 
 // WaitCQENr waits until at least waitNr completions are ready and returns
-// the oldest. Pending SQEs are submitted in the same system call.
+// the oldest. Pending SQEs are submitted in the same system call. With
+// waitNr 0 it does not wait: if no completion is ready after submitting
+// and flushing, it returns an error wrapping syscall.EAGAIN (liburing's
+// io_uring_wait_cqe_nr(ring, &cqe, 0) does the same).
 func (r *Ring) WaitCQENr(waitNr uint32) (*CQE, error) {
 	for {
 		if r.CQReady() >= max(waitNr, 1) {
@@ -272,6 +279,9 @@ func (r *Ring) WaitCQENr(waitNr uint32) (*CQE, error) {
 		}
 		if r.CQReady() > 0 && r.CQReady() >= waitNr {
 			return r.cqeAt(*r.cq.khead), nil
+		}
+		if waitNr == 0 {
+			return nil, os.NewSyscallError("io_uring_enter", syscall.EAGAIN)
 		}
 	}
 }
@@ -292,17 +302,26 @@ func (r *Ring) WaitCQETimeout(timeout time.Duration) (*CQE, error) {
 	// The kernel reads the argument during the call; heap memory that
 	// the call keeps reachable is safe (goroutine stacks may move).
 	w := r.waitArgs()
-	w.ts = Timespec{Sec: int64(timeout / time.Second), Nsec: int64(timeout % time.Second)}
 	w.arg = GeteventsArg{Ts: uint64(uintptr(unsafe.Pointer(&w.ts)))}
 	flags := r.enterFlags | EnterGetEvents | EnterExtArg
+	// The timeout is relative to each call, and a call can end early
+	// without a completion (it submitted SQEs, which the kernel reports
+	// instead of -ETIME; or a signal interrupted it): every retry gets
+	// only the time that is left.
+	deadline := time.Now().Add(timeout)
 	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, os.NewSyscallError("io_uring_enter", syscall.ETIME)
+		}
+		w.ts = Timespec{Sec: int64(left / time.Second), Nsec: int64(left % time.Second)}
 		submitted := r.flushSQ()
 		r.sqNeedsEnter(submitted, &flags) // adds EnterSQWakeup if the poller sleeps
-		_, err := enter(r.enterFd, submitted, 1, flags, unsafe.Pointer(&w.arg), unsafe.Sizeof(w.arg))
+		_, err := enterOnce(r.enterFd, submitted, 1, flags, unsafe.Pointer(&w.arg), unsafe.Sizeof(w.arg))
 		if r.CQReady() > 0 {
 			return r.cqeAt(*r.cq.khead), nil
 		}
-		if err != nil {
+		if err != nil && err != syscall.EINTR {
 			return nil, os.NewSyscallError("io_uring_enter", err)
 		}
 	}

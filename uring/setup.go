@@ -97,6 +97,14 @@ type CompletionQueue struct {
 	ringEntries uint32
 }
 
+// unsupportedSetupFlags are setup flags Ring cannot serve: NO_MMAP and
+// REGISTERED_FD_ONLY need ring memory from the caller and return an index
+// instead of a descriptor (New always maps the rings and owns an fd), and
+// the MIXED layouts put 32-byte CQEs or 128-byte SQEs among the ordinary
+// ones, which the queue code does not walk. SetupFlagSupported still
+// reports whether the kernel has them.
+const unsupportedSetupFlags = SetupNoMmap | SetupRegisteredFdOnly | SetupCQEMixed | SetupSQEMixed
+
 // ErrClosed is returned by operations on a closed Ring.
 var ErrClosed = errors.New("uring: ring closed")
 
@@ -112,6 +120,9 @@ func New(entries uint32, p *Params) (*Ring, error) {
 	var params Params
 	if p != nil {
 		params = *p
+	}
+	if bad := params.Flags & unsupportedSetupFlags; bad != 0 {
+		return nil, fmt.Errorf("uring: New cannot set up a ring with %s: %w", SetupFlagsString(bad), errors.ErrUnsupported)
 	}
 	// The kernel writes into params, so it must not be on a stack the
 	// runtime may move during the call: heap-allocate it.

@@ -50,23 +50,30 @@ func setup(entries uint32, p *Params) (int, error) {
 // waits; otherwise the cheaper RawSyscall6 is used because the call
 // returns as soon as the submissions are issued.
 func enter(fd int, toSubmit, minComplete, flags uint32, arg unsafe.Pointer, argSize uintptr) (int, error) {
-	mayBlock := (flags&EnterGetEvents != 0 && minComplete > 0) || flags&EnterSQWait != 0
 	for {
-		var r uintptr
-		var errno syscall.Errno
-		if mayBlock {
-			r, _, errno = unix.Syscall6(sysEnter, uintptr(fd), uintptr(toSubmit), uintptr(minComplete), uintptr(flags), uintptr(arg), argSize)
-		} else {
-			r, _, errno = unix.RawSyscall6(sysEnter, uintptr(fd), uintptr(toSubmit), uintptr(minComplete), uintptr(flags), uintptr(arg), argSize)
-		}
-		if errno == syscall.EINTR {
+		n, err := enterOnce(fd, toSubmit, minComplete, flags, arg, argSize)
+		if err == syscall.EINTR {
 			continue
 		}
-		if errno != 0 {
-			return 0, errno
-		}
-		return int(r), nil
+		return n, err
 	}
+}
+
+// enterOnce is enter without the EINTR retry, for callers whose argument
+// must change before they retry (a relative timeout).
+func enterOnce(fd int, toSubmit, minComplete, flags uint32, arg unsafe.Pointer, argSize uintptr) (int, error) {
+	mayBlock := (flags&EnterGetEvents != 0 && minComplete > 0) || flags&EnterSQWait != 0
+	var r uintptr
+	var errno syscall.Errno
+	if mayBlock {
+		r, _, errno = unix.Syscall6(sysEnter, uintptr(fd), uintptr(toSubmit), uintptr(minComplete), uintptr(flags), uintptr(arg), argSize)
+	} else {
+		r, _, errno = unix.RawSyscall6(sysEnter, uintptr(fd), uintptr(toSubmit), uintptr(minComplete), uintptr(flags), uintptr(arg), argSize)
+	}
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(r), nil
 }
 
 // register calls io_uring_register(2). Some register opcodes wait for the
