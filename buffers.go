@@ -56,6 +56,7 @@ type BufferPool struct {
 	count      int
 	registered bool
 	free       chan int
+	done       chan struct{} // closed by Close
 	closeOnce  sync.Once
 }
 
@@ -70,7 +71,7 @@ func (e *Engine) NewBufferPool(count, size int) (*BufferPool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &BufferPool{e: e, mem: mem[:cap(mem)], size: size, count: count, free: make(chan int, count)}
+	p := &BufferPool{e: e, mem: mem[:cap(mem)], size: size, count: count, free: make(chan int, count), done: make(chan struct{})}
 	for i := range count {
 		p.free <- i
 	}
@@ -129,19 +130,40 @@ func (p *BufferPool) Registered() bool { return p.registered }
 // Size returns the size of each buffer.
 func (p *BufferPool) Size() int { return p.size }
 
-// Get returns a free buffer, waiting for one if all are in use.
+// Get returns a free buffer, waiting for one if all are in use. It
+// returns nil once the pool is closed (also to a Get waiting then).
 func (p *BufferPool) Get() []byte {
-	i := <-p.free
-	return p.mem[i*p.size : (i+1)*p.size : (i+1)*p.size]
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	select {
+	case i := <-p.free:
+		return p.mem[i*p.size : (i+1)*p.size : (i+1)*p.size]
+	case <-p.done:
+		return nil
+	}
 }
 
-// Put returns a buffer obtained from Get.
+// Put returns a buffer obtained from Get. After Close it does nothing.
+// It panics if b is not from this pool.
 func (p *BufferPool) Put(b []byte) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
 	i, ok := p.index(b)
 	if !ok {
 		panic("ringo: BufferPool.Put of a buffer not from this pool")
 	}
-	p.free <- int(i)
+	select {
+	case p.free <- int(i):
+	default:
+		// More Puts than Gets: never block the caller on it.
+		panic("ringo: BufferPool.Put of a buffer already returned")
+	}
 }
 
 // index returns the buffer index b lies within.
@@ -162,10 +184,12 @@ func (p *BufferPool) index(b []byte) (uint16, bool) {
 }
 
 // Close unregisters and frees the pool. No request may be using its
-// buffers.
+// buffers, and buffers from Get must not be touched afterwards (their
+// memory is unmapped).
 func (p *BufferPool) Close() error {
 	var err error
 	p.closeOnce.Do(func() {
+		close(p.done)
 		p.e.poolMu.Lock()
 		if p.e.pool.Load() == p {
 			p.e.pool.Store(nil)
@@ -177,8 +201,10 @@ func (p *BufferPool) Close() error {
 			}
 		}
 		p.e.poolMu.Unlock()
+		// p.mem keeps its value (index only compares addresses), so a
+		// request racing with Close on an unrelated buffer reads no
+		// field Close writes.
 		err = FreeAligned(p.mem)
-		p.mem = nil
 	})
 	return err
 }

@@ -48,6 +48,13 @@ type File struct {
 	// preadv2(RWF_NOWAIT), which never blocks: a hit costs one system
 	// call and no goroutine switch; a miss (EAGAIN) goes to the ring.
 	tryCache atomic.Bool
+	// stream: a pipe, socket or tty, which has no file offset (ReadAt
+	// and WriteAt fail with ESPIPE, as pread and pwrite do).
+	stream bool
+	// pf serves a stream file on the syscall backend through Go's
+	// network poller (nil otherwise), so Close and deadlines can end a
+	// read or write that waits, as they do for an os.File.
+	pf *os.File
 	// openSize is the size of a regular file when it was opened
 	// (buffered files only; -1 if unknown): ReadFile's first guess.
 	openSize int64
@@ -133,44 +140,65 @@ func (e *Engine) NewFile(fd uintptr, name string) *File {
 
 func (e *Engine) newFile(fd int, name string, flag int) *File {
 	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1), openSize: -1, slot: -1}
-	if e.backend == BackendIOUring {
-		if flag&syscall.O_DIRECT != 0 {
-			f.sh = e.pickDirect()
-			if f.sh.lp != nil {
-				f.slot = f.sh.registerFile(fd)
-			}
-			// Disk I/O ends on its own, so a lone request may block in
-			// a system call (rw); a pipe or socket read might never end.
-			var st unix.Stat_t
-			if unix.Fstat(fd, &st) == nil {
-				m := st.Mode & unix.S_IFMT
-				f.solo = m == unix.S_IFREG || m == unix.S_IFBLK
-			}
-			return f
+	var st unix.Stat_t
+	haveStat := unix.Fstat(fd, &st) == nil
+	m := st.Mode & unix.S_IFMT
+	// Pipes, sockets and ttys have no offsets: pread/pwrite refuse them
+	// (ESPIPE), but io_uring's READ and WRITE would ignore the offset and
+	// consume or inject data, so ReadAt and WriteAt check first.
+	f.stream = haveStat && (m == unix.S_IFIFO || m == unix.S_IFSOCK || (m == unix.S_IFCHR && !seekable(fd)))
+	if e.backend != BackendIOUring {
+		if f.stream && unix.SetNonblock(fd, true) == nil {
+			// Through Go's network poller, as os does for such files, so
+			// that Close and deadlines can end a read that waits.
+			f.pf = os.NewFile(uintptr(fd), name)
 		}
-		f.sh = e.pick()
-		var st unix.Stat_t
-		if unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFREG {
-			// Buffered reads first try the page cache with one
-			// non-blocking preadv2(RWF_NOWAIT); only misses go to the
-			// ring (docs/DESIGN.md, "Cached reads").
-			f.tryCache.Store(true)
-			f.openSize = st.Size
-			if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
-				f.syncWrite = !asyncBufferedWrites(fd)
-			}
+		return f
+	}
+	if flag&syscall.O_DIRECT != 0 {
+		f.sh = e.pickDirect()
+		if f.sh.lp != nil {
+			f.slot = f.sh.registerFile(fd)
+		}
+		// Disk I/O ends on its own, so a lone request may block in a
+		// system call (rw); a pipe or socket read might never end.
+		f.solo = haveStat && (m == unix.S_IFREG || m == unix.S_IFBLK)
+		return f
+	}
+	f.sh = e.pick()
+	if haveStat && m == unix.S_IFREG {
+		// Buffered reads first try the page cache with one
+		// non-blocking preadv2(RWF_NOWAIT); only misses go to the
+		// ring (docs/DESIGN.md, "Cached reads").
+		f.tryCache.Store(true)
+		f.openSize = st.Size
+		if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
+			f.syncWrite = !asyncBufferedWrites(fd)
 		}
 	}
 	return f
 }
 
+// seekable reports whether fd has a file offset (lseek works): a tty does
+// not, /dev/null and /dev/zero do.
+func seekable(fd int) bool {
+	_, err := unix.Seek(fd, 0, io.SeekCurrent)
+	return err != syscall.ESPIPE
+}
+
 // Name returns the name the file was opened with.
 func (f *File) Name() string { return f.name }
 
-// Fd returns the file descriptor. It stays valid until Close.
+// Fd returns the file descriptor. It stays valid until Close; after
+// Close it is ^uintptr(0), as os.File.Fd returns. On the syscall backend a
+// pipe or tty then stops using Go's poller and blocks a thread per call,
+// as os.File.Fd does.
 func (f *File) Fd() uintptr {
-	if f == nil {
+	if f == nil || f.closing.Load() {
 		return ^uintptr(0)
+	}
+	if f.pf != nil {
+		return f.pf.Fd()
 	}
 	return uintptr(f.fd)
 }
@@ -207,6 +235,15 @@ func (f *File) wrap(op string, err error) error {
 	if errors.Is(err, ErrEngineClosed) {
 		err = os.ErrClosed
 	}
+	if err == syscall.ECANCELED && f.closing.Load() {
+		// Close cancelled the request: report it as os does for a call
+		// that Close interrupts.
+		err = os.ErrClosed
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // from f.pf: already an os error for this file
+	}
 	return &fs.PathError{Op: op, Path: f.name, Err: err}
 }
 
@@ -220,6 +257,18 @@ func (f *File) Close() error {
 	}
 	if f.closing.Swap(true) {
 		return &fs.PathError{Op: "close", Path: f.name, Err: os.ErrClosed}
+	}
+	if f.pf != nil {
+		// os wakes the calls waiting on it and closes the descriptor
+		// once they have returned.
+		err := f.pf.Close()
+		for f.refs.Load() > 0 {
+			<-f.drained
+		}
+		if err != nil {
+			return f.wrap("close", err)
+		}
+		return nil
 	}
 	// Calls in progress may be in the kernel, or about to submit (they
 	// passed incref before closing was set): cancel what is on the fd
@@ -238,8 +287,8 @@ func (f *File) Close() error {
 	if f.slot >= 0 && !f.e.closed.Load() {
 		f.sh.unregisterFile(f.slot)
 	}
-	if f.dirFile != nil {
-		f.dirFile.Close()
+	if d := f.dirFile.Load(); d != nil {
+		d.Close()
 	}
 	if err := unix.Close(f.fd); err != nil {
 		return &fs.PathError{Op: "close", Path: f.name, Err: err}
@@ -282,6 +331,9 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
+		}
+		if f.pf != nil {
+			return f.pollRW(write, p)
 		}
 		if deadline != nil && f.sh == nil {
 			// Without io_uring a deadline is a poll(2) for readiness
@@ -340,6 +392,22 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 	return n, err
 }
 
+// pollRW reads or writes a stream file through f.pf (syscall backend),
+// which waits in Go's poller and honours the file's deadlines.
+func (f *File) pollRW(write bool, p []byte) (int, error) {
+	var n int
+	var err error
+	if write {
+		n, err = f.pf.Write(p)
+	} else {
+		n, err = f.pf.Read(p)
+	}
+	if err == io.EOF {
+		err = nil // the callers report a 0-byte read as io.EOF
+	}
+	return n, err
+}
+
 func (f *File) sysRW(write bool, p []byte, off int64) (int, error) {
 	for {
 		var n int
@@ -364,7 +432,10 @@ func (f *File) sysRW(write bool, p []byte, off int64) (int, error) {
 	}
 }
 
-var errNegativeOffset = errors.New("negative offset")
+var (
+	errNegativeOffset      = errors.New("negative offset")
+	errWriteAtInAppendMode = errors.New("ringo: invalid use of WriteAt on file opened with O_APPEND")
+)
 
 // ReadAt reads len(p) bytes from offset off, like os.File.ReadAt: it
 // returns fewer only with an error, io.EOF at the end of the file.
@@ -374,13 +445,19 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) { return f.ReadAtContext
 // request is cancelled and ctx.Err() returned, unless the data had
 // already arrived, in which case it is returned.
 func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, err error) {
+	if f == nil {
+		return 0, os.ErrInvalid
+	}
+	if off < 0 {
+		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errNegativeOffset}
+	}
+	if len(p) == 0 {
+		return 0, nil // os makes no call, so reports nothing, not even Close
+	}
 	if err := f.incref("read"); err != nil {
 		return 0, err
 	}
 	defer f.decref()
-	if off < 0 {
-		return 0, &fs.PathError{Op: "readat", Path: f.name, Err: errNegativeOffset}
-	}
 	return f.full(ctx, false, p, off)
 }
 
@@ -393,16 +470,22 @@ func (f *File) WriteAt(p []byte, off int64) (int, error) { return f.WriteAtConte
 // to pwrite (see File), which cannot be cancelled once started; ctx is
 // then only checked before the write.
 func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, err error) {
-	if err := f.incref("write"); err != nil {
-		return 0, err
+	if f == nil {
+		return 0, os.ErrInvalid
 	}
-	defer f.decref()
 	if f.appendMode {
-		return 0, errors.New("ringo: invalid use of WriteAt on file opened with O_APPEND")
+		return 0, errWriteAtInAppendMode
 	}
 	if off < 0 {
 		return 0, &fs.PathError{Op: "writeat", Path: f.name, Err: errNegativeOffset}
 	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if err := f.incref("write"); err != nil {
+		return 0, err
+	}
+	defer f.decref()
 	return f.full(ctx, true, p, off)
 }
 
@@ -413,6 +496,9 @@ func (f *File) full(ctx context.Context, write bool, p []byte, off int64) (n int
 	op := "read"
 	if write {
 		op = "write"
+	}
+	if f.stream && len(p) > 0 {
+		return 0, f.wrap(op, syscall.ESPIPE)
 	}
 	for len(p) > 0 {
 		m, e := f.rw(ctx, write, p, off)
@@ -467,6 +553,16 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 	defer f.decref()
 	f.posMu.Lock()
 	defer f.posMu.Unlock()
+	if len(p) == 0 {
+		// os makes the (empty) write, which reports a descriptor not
+		// open for writing.
+		if f.pf != nil {
+			_, err := f.pf.Write(nil)
+			return 0, f.wrap("write", err)
+		}
+		_, err := ignoringEINTR2(func() (int, error) { return unix.Write(f.fd, nil) })
+		return 0, f.wrap("write", err)
+	}
 	for len(p) > 0 {
 		m, e := f.rw(ctx, true, p, -1)
 		if e != nil {
@@ -489,6 +585,13 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 	defer f.decref()
 	f.posMu.Lock()
 	defer f.posMu.Unlock()
+	if d := f.dirFile.Load(); d != nil {
+		// The lister shares the offset and buffers entries: seek
+		// through it, so the entries it holds are dropped, as
+		// os.File.Seek does on a directory.
+		ret, err := d.Seek(offset, whence)
+		return ret, f.wrap("seek", err)
+	}
 	ret, err := unix.Seek(f.fd, offset, whence)
 	if err != nil {
 		return 0, f.wrap("seek", err)
@@ -553,6 +656,9 @@ func (f *File) vecAll(write bool, bufs [][]byte, off int64) (n int, err error) {
 	}
 	if len(bufs) > maxIovecs {
 		return 0, &fs.PathError{Op: op, Path: f.name, Err: syscall.EINVAL}
+	}
+	if f.stream {
+		return 0, f.wrap(op, syscall.ESPIPE)
 	}
 	total := 0
 	for _, b := range bufs {
@@ -643,15 +749,20 @@ func (f *File) Datasync() error {
 
 // Truncate changes the size of the file (ftruncate), like os.File.Truncate.
 func (f *File) Truncate(size int64) error {
-	if size < 0 {
-		return &fs.PathError{Op: "truncate", Path: f.name, Err: syscall.EINVAL}
+	if f == nil {
+		return os.ErrInvalid
 	}
+	// A negative size is the kernel's EINVAL, after the closed check, as
+	// in os.
 	return f.simple(nil, "truncate", nil, func() error { return unix.Ftruncate(f.fd, size) })
 }
 
 // Fallocate allocates (mode 0) or manipulates (unix.FALLOC_FL_*) the
 // byte range [off, off+length) of the file.
 func (f *File) Fallocate(mode uint32, off, length int64) error {
+	if f == nil {
+		return os.ErrInvalid
+	}
 	if off < 0 || length <= 0 {
 		return &fs.PathError{Op: "fallocate", Path: f.name, Err: syscall.EINVAL}
 	}

@@ -119,19 +119,19 @@ func (f *File) dir(op string) (*os.File, error) {
 			f.dirErr = f.wrap(op, err)
 			return
 		}
-		f.dirFile = os.NewFile(uintptr(fd), f.name)
+		f.dirFile.Store(os.NewFile(uintptr(fd), f.name))
 	})
 	if f.dirErr != nil {
 		f.decref()
 		return nil, f.dirErr
 	}
-	return f.dirFile, nil
+	return f.dirFile.Load(), nil
 }
 
 // dirState is the lazily made directory lister of a File.
 type dirState struct {
 	dirOnce sync.Once
-	dirFile *os.File
+	dirFile atomic.Pointer[os.File] // set once by dir; Seek reads it
 	dirErr  error
 }
 
@@ -158,13 +158,33 @@ func (f *File) SetDeadline(t time.Time) error {
 // every kind of file takes deadlines, where os.File refuses them on
 // regular files. A read served without the ring (a page-cache hit, see
 // docs/DESIGN.md) never waits, so it is not cut short. Calls given a
-// context follow the context instead.
-func (f *File) SetReadDeadline(t time.Time) error { return f.setDeadline(&f.rdeadline, t) }
+// context follow the context instead. On the syscall backend (no
+// io_uring) pipes, sockets and ttys wait in Go's poller as with os, and a
+// new deadline also applies to calls already waiting.
+func (f *File) SetReadDeadline(t time.Time) error {
+	if f != nil && f.pf != nil {
+		if err := f.incref("setdeadline"); err != nil {
+			return err
+		}
+		defer f.decref()
+		return f.wrap("setdeadline", f.pf.SetReadDeadline(t))
+	}
+	return f.setDeadline(&f.rdeadline, t)
+}
 
 // SetWriteDeadline sets the deadline for Write and WriteAt calls, as
 // SetReadDeadline does for reads. Buffered writes on filesystems where
 // they are plain pwrite calls (ext4) are not cut short.
-func (f *File) SetWriteDeadline(t time.Time) error { return f.setDeadline(&f.wdeadline, t) }
+func (f *File) SetWriteDeadline(t time.Time) error {
+	if f != nil && f.pf != nil {
+		if err := f.incref("setdeadline"); err != nil {
+			return err
+		}
+		defer f.decref()
+		return f.wrap("setdeadline", f.pf.SetWriteDeadline(t))
+	}
+	return f.setDeadline(&f.wdeadline, t)
+}
 
 func (f *File) setDeadline(d *atomic.Pointer[time.Time], t time.Time) error {
 	if err := f.incref("setdeadline"); err != nil {

@@ -87,8 +87,17 @@ func (e *Engine) MkdirAll(path string, perm fs.FileMode) error {
 		}
 		return &fs.PathError{Op: "mkdir", Path: path, Err: syscall.ENOTDIR}
 	}
-	parent := filepath.Dir(path)
-	if parent != path && parent != "." && parent != "/" {
+	// The parent is path up to its last separator, trailing separators
+	// dropped, and not cleaned: for "a/b/../c" it is "a/b/..", so "a/b"
+	// is made as os.MkdirAll makes it.
+	i := len(path) - 1
+	for i >= 0 && os.IsPathSeparator(path[i]) {
+		i--
+	}
+	for i >= 0 && !os.IsPathSeparator(path[i]) {
+		i--
+	}
+	if parent := path[:max(i, 0)]; parent != "" {
 		if err := e.MkdirAll(parent, perm); err != nil {
 			return err
 		}
@@ -102,8 +111,23 @@ func (e *Engine) MkdirAll(path string, perm fs.FileMode) error {
 	return err
 }
 
-// Rename renames oldpath to newpath, like os.Rename.
+// Rename renames oldpath to newpath, like os.Rename: it refuses (EEXIST)
+// to replace a directory, even an empty one, which rename(2) would do.
 func (e *Engine) Rename(oldpath, newpath string) error {
+	if fi, err := os.Lstat(newpath); err == nil && fi.IsDir() {
+		ofi, err := os.Lstat(oldpath)
+		if err != nil {
+			if pe, ok := err.(*fs.PathError); ok {
+				err = pe.Err
+			}
+			return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: err}
+		}
+		// Two names of one directory may differ only by case on a
+		// case-insensitive filesystem; os lets that rename through.
+		if newpath == oldpath || !os.SameFile(fi, ofi) {
+			return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: syscall.EEXIST}
+		}
+	}
 	err := e.pathOp("rename", oldpath,
 		func() error { return unix.Rename(oldpath, newpath) })
 	if pe, ok := err.(*fs.PathError); ok {
@@ -202,7 +226,7 @@ func (e *Engine) Stat(name string) (fs.FileInfo, error) {
 // the process, and the chain plus a statx cost two system calls instead
 // of the five (open, fstat, read, read, close) of os.ReadFile. Other
 // files, and calls whose chain cannot run, are read through Open and
-// ReadAt.
+// Read.
 func (e *Engine) ReadFile(name string) ([]byte, error) {
 	if e.backend == BackendIOUring {
 		if data, done, err := e.readFileLinked(name); done {
@@ -227,7 +251,9 @@ func (e *Engine) ReadFile(name string) ([]byte, error) {
 		if len(data) == cap(data) {
 			data = append(data, 0)[:len(data)]
 		}
-		n, err := f.ReadAt(data[len(data):cap(data)], int64(len(data)))
+		// Read, not ReadAt, as os.ReadFile does: pipes and ttys have no
+		// offsets.
+		n, err := f.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]
 		if err != nil {
 			if err == io.EOF {
@@ -334,7 +360,7 @@ func (e *Engine) WriteFile(name string, data []byte, perm fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	_, err = f.WriteAt(data, 0)
+	_, err = f.Write(data)
 	if err1 := f.Close(); err == nil {
 		err = err1
 	}

@@ -1,0 +1,220 @@
+package ringo_test
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ringo-io/ringo"
+)
+
+// Behaviour that must match the os package, on both backends.
+
+func bothBackends(t *testing.T, fn func(t *testing.T, e *ringo.Engine)) {
+	t.Run("uring", func(t *testing.T) { fn(t, newEngine(t)) })
+	t.Run("syscall", func(t *testing.T) { fn(t, newEngine(t, ringo.WithSyscallBackend())) })
+}
+
+// pipeFiles returns the read and write ends of a pipe as ringo Files.
+func pipeFiles(t *testing.T, e *ringo.Engine) (r, w *ringo.File) {
+	t.Helper()
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	r, w = e.NewFile(uintptr(p[0]), "|0"), e.NewFile(uintptr(p[1]), "|1")
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return r, w
+}
+
+// Pipes have no offsets: ReadAt and WriteAt fail with ESPIPE, as pread and
+// pwrite do, and neither takes nor adds a byte (io_uring's READ/WRITE
+// would ignore the offset and move data).
+func TestStreamReadAtWriteAtRefused(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		r, w := pipeFiles(t, e)
+		if _, err := w.Write([]byte("abc")); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 8)
+		if n, err := r.ReadAt(b, 0); n != 0 || !errors.Is(err, syscall.ESPIPE) {
+			t.Fatalf("ReadAt on a pipe = %d, %v; want ESPIPE", n, err)
+		}
+		if n, err := w.WriteAt([]byte("XY"), 0); n != 0 || !errors.Is(err, syscall.ESPIPE) {
+			t.Fatalf("WriteAt on a pipe = %d, %v; want ESPIPE", n, err)
+		}
+		if _, err := r.ReadV([][]byte{b}, 0); !errors.Is(err, syscall.ESPIPE) {
+			t.Fatalf("ReadV on a pipe = %v; want ESPIPE", err)
+		}
+		n, err := r.Read(b)
+		if err != nil || string(b[:n]) != "abc" {
+			t.Fatalf("Read = %q, %v; want the untouched \"abc\"", b[:n], err)
+		}
+	})
+}
+
+// ReadFile and WriteFile read and write a FIFO in order, as os does.
+func TestFIFOReadFileWriteFile(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		fifo := filepath.Join(t.TempDir(), "fifo")
+		if err := unix.Mkfifo(fifo, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		go func() { os.WriteFile(fifo, []byte("through a fifo"), 0) }()
+		if b, err := e.ReadFile(fifo); err != nil || string(b) != "through a fifo" {
+			t.Fatalf("ReadFile(fifo) = %q, %v", b, err)
+		}
+		got := make(chan string, 1)
+		go func() { b, _ := os.ReadFile(fifo); got <- string(b) }()
+		if err := e.WriteFile(fifo, []byte("back again"), 0); err != nil {
+			t.Fatalf("WriteFile(fifo) = %v", err)
+		}
+		if s := <-got; s != "back again" {
+			t.Fatalf("the reader got %q", s)
+		}
+	})
+}
+
+// Close ends a Read waiting on an empty pipe, and the Read reports an
+// error matching fs.ErrClosed, as with os.
+func TestCloseEndsWaitingRead(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		r, _ := pipeFiles(t, e)
+		errc := make(chan error, 1)
+		go func() {
+			_, err := r.Read(make([]byte, 8))
+			errc <- err
+		}()
+		time.Sleep(20 * time.Millisecond) // let the Read start waiting
+		closed := make(chan error, 1)
+		go func() { closed <- r.Close() }()
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Fatalf("Close = %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Close has not returned after 10s with a Read waiting")
+		}
+		if err := <-errc; !errors.Is(err, fs.ErrClosed) {
+			t.Fatalf("the waiting Read returned %v; want an error matching fs.ErrClosed", err)
+		}
+		if fd := r.Fd(); fd != ^uintptr(0) {
+			t.Fatalf("Fd after Close = %d, want ^uintptr(0)", fd)
+		}
+	})
+}
+
+// Seek on a directory drops the entries the lister holds, so listing
+// again from the start gives each name once.
+func TestDirSeekRestartsListing(t *testing.T) {
+	e := newEngine(t)
+	dir := t.TempDir()
+	for _, n := range []string{"a", "b", "c", "d"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o644)
+	}
+	f, err := e.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Readdirnames(1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	names, err := f.Readdirnames(-1)
+	sort.Strings(names)
+	if err != nil || len(names) != 4 {
+		t.Fatalf("Readdirnames after Seek(0) = %v, %v; want the 4 names once", names, err)
+	}
+}
+
+// MkdirAll makes every directory named on the way, not the cleaned path.
+func TestMkdirAllDotDot(t *testing.T) {
+	e := newEngine(t)
+	base := t.TempDir()
+	if err := e.MkdirAll(filepath.Join(base, "a", "b")+"/../c", 0o755); err != nil {
+		t.Fatalf("MkdirAll(a/b/../c) = %v", err)
+	}
+	for _, d := range []string{"a/b", "a/c"} {
+		if fi, err := os.Stat(filepath.Join(base, d)); err != nil || !fi.IsDir() {
+			t.Fatalf("%s: %v", d, err)
+		}
+	}
+}
+
+// Rename does not replace a directory (os refuses with EEXIST where
+// rename(2) would replace an empty one).
+func TestRenameOntoDirectory(t *testing.T) {
+	e := newEngine(t)
+	base := t.TempDir()
+	d1, d2, file := filepath.Join(base, "d1"), filepath.Join(base, "d2"), filepath.Join(base, "f")
+	os.Mkdir(d1, 0o755)
+	os.Mkdir(d2, 0o755)
+	os.WriteFile(file, nil, 0o644)
+	for _, c := range [][2]string{{d1, d2}, {d1, d1}, {file, d1}} {
+		osErr := os.Rename(c[0], c[1])
+		err := e.Rename(c[0], c[1])
+		var le *os.LinkError
+		if !errors.As(err, &le) || !errors.Is(err, fs.ErrExist) || !errors.Is(osErr, fs.ErrExist) {
+			t.Fatalf("Rename(%s, %s) = %v (os: %v); want a LinkError matching fs.ErrExist", c[0], c[1], err, osErr)
+		}
+	}
+	if _, err := os.Stat(d2); err != nil {
+		t.Fatalf("d2 was replaced: %v", err)
+	}
+}
+
+// Odd calls get os's answers, never a panic.
+func TestOddCallsLikeOS(t *testing.T) {
+	e := newEngine(t)
+	var nilFile *ringo.File
+	if err := nilFile.Truncate(-1); !errors.Is(err, os.ErrInvalid) {
+		t.Fatalf("nil Truncate = %v", err)
+	}
+	if err := nilFile.Fallocate(0, 0, 1); !errors.Is(err, os.ErrInvalid) {
+		t.Fatalf("nil Fallocate = %v", err)
+	}
+	name := filepath.Join(t.TempDir(), "ro")
+	os.WriteFile(name, []byte("data"), 0o644)
+	f, err := e.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of, _ := os.Open(name)
+	defer of.Close()
+	_, osErr := of.Write(nil)
+	if _, err := f.Write(nil); !errors.Is(err, syscall.EBADF) || !errors.Is(osErr, syscall.EBADF) {
+		t.Fatalf("Write(nil) on a read-only file = %v (os: %v); want EBADF", err, osErr)
+	}
+	f.Close()
+	of.Close()
+	n, osErr := of.ReadAt(nil, 0)
+	if m, err := f.ReadAt(nil, 0); m != n || err != osErr {
+		t.Fatalf("ReadAt(nil) on a closed file = %d, %v; os: %d, %v", m, err, n, osErr)
+	}
+	if err := f.Truncate(-1); !errors.Is(err, fs.ErrClosed) {
+		t.Fatalf("Truncate(-1) on a closed file = %v", err)
+	}
+
+	pool, err := e.NewBufferPool(2, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := pool.Get()
+	pool.Close()
+	pool.Put(b) // after Close: ignored
+	if got := pool.Get(); got != nil {
+		t.Fatalf("Get after Close = %d bytes, want nil", len(got))
+	}
+}
