@@ -79,7 +79,13 @@ type config struct {
 // Option configures NewEngine.
 type Option func(*config)
 
-// WithEntries sets the submission queue size of each ring (default 256;
+// minEntries is the smallest SQ the engine accepts: a request may need up
+// to 4 SQEs in a row (ReadFile's linked chain; a read with a deadline
+// needs 2), and they must fit at once.
+const minEntries = 8
+
+// WithEntries sets the submission queue size of each ring (default 256,
+// at least 8;
 // the completion queue is twice that). In-flight requests are not limited
 // by it: a full SQ is submitted and refilled.
 func WithEntries(n uint32) Option { return func(c *config) { c.entries = n } }
@@ -153,8 +159,8 @@ func NewEngine(opts ...Option) (*Engine, error) {
 	if cfg.rings < 1 || cfg.rings > 64 {
 		return nil, fmt.Errorf("ringo: WithRings(%d): want 1..64", cfg.rings)
 	}
-	if cfg.entries < 1 || cfg.entries > 32768 {
-		return nil, fmt.Errorf("ringo: WithEntries(%d): want 1..32768", cfg.entries)
+	if cfg.entries < minEntries || cfg.entries > 32768 {
+		return nil, fmt.Errorf("ringo: WithEntries(%d): want %d..32768", cfg.entries, minEntries)
 	}
 	if cfg.maxInFlight < 1 || cfg.maxInFlight > 1<<20 {
 		return nil, fmt.Errorf("ringo: WithMaxInFlight(%d): want 1..%d", cfg.maxInFlight, 1<<20)
@@ -295,12 +301,17 @@ func (e *Engine) pickDirect() *shard {
 			}
 			made = append(made, sh)
 		}
+		// Under poolMu (then directMu, the order NewBufferPool and
+		// BufferPool.Close take them): a pool closing meanwhile must
+		// either see these rings or not be registered on them.
+		e.poolMu.Lock()
 		e.directMu.Lock()
 		e.direct = made
 		e.directMu.Unlock()
 		if pool := e.pool.Load(); pool != nil {
 			pool.registerOn(made)
 		}
+		e.poolMu.Unlock()
 	})
 	if len(e.direct) == 0 {
 		return e.pick()

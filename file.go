@@ -383,7 +383,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		o.sqe.Flags |= uring.SQEFixedFile
 	}
 	if deadline != nil {
-		o.timeout = max(time.Until(*deadline), time.Microsecond)
+		o.setDeadline(*deadline)
 	}
 	n, err := sh.run(ctx, o)
 	if deadline != nil && err == context.DeadlineExceeded {

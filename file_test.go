@@ -226,6 +226,7 @@ func TestEngineOptionsRejected(t *testing.T) {
 	for _, opts := range [][]ringo.Option{
 		{ringo.WithRings(0)},
 		{ringo.WithEntries(0)},
+		{ringo.WithEntries(4)}, // smaller than a linked chain
 		{ringo.WithMaxInFlight(0)},
 	} {
 		if e, err := ringo.NewEngine(opts...); err == nil {

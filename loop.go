@@ -57,7 +57,7 @@ func (sh *shard) runLoop(entries uint32, p *uring.Params, ready chan<- error) {
 	// ends the thread ends with it, taking its io_uring task context.
 	runtime.LockOSThread()
 	p.Flags |= uring.SetupSingleIssuer | uring.SetupDeferTaskrun | uring.SetupTaskrunFlag
-	r, err := uring.New(entries, p)
+	r, err := newRing(entries, p)
 	if err != nil {
 		ready <- err
 		return
@@ -197,6 +197,14 @@ func (sh *shard) wake() {
 	// false by an ended loop, and only the loop sets it true... except
 	// onRing and close, which check closing first.
 	if sh.lp.sleeping.CompareAndSwap(true, false) {
+		// Hold the ring: closeRing closes the doorbell only once no one
+		// does, so this write cannot reach a recycled fd number (a
+		// waker preempted between the swap and the write, while Close
+		// ran to the end, would otherwise write into another file).
+		if !sh.enterRing() {
+			return
+		}
+		defer sh.leaveRing()
 		unix.RawSyscall(unix.SYS_WRITE, uintptr(sh.lp.bellFd), uintptr(unsafe.Pointer(&sh.lp.bellBuf[0])), 8)
 	}
 }

@@ -25,9 +25,10 @@ type op struct {
 	// cannot see, so it is atomic.
 	gen atomic.Uint32
 
-	sqe     uring.SQE     // template copied into the ring
-	timeout time.Duration // >0: followed by a linked timeout
-	ts      uring.Timespec
+	sqe      uring.SQE     // template copied into the ring
+	timeout  time.Duration // >0: followed by a linked timeout
+	deadline time.Time     // when that timeout expires
+	ts       uring.Timespec
 
 	// extra holds the rest of a linked chain, submitted right after sqe;
 	// each SQE completes with its own CQE, whose result lands in linkRes
@@ -73,12 +74,19 @@ func (o *op) reset() {
 	o.bufs = nil
 	o.path = nil
 	o.timeout = 0
+	o.deadline = time.Time{}
 	o.res = 0
 	o.cqeFlags = 0
 	o.more = false
 }
 
 func (o *op) fill(sqe *uring.SQE) { *sqe = o.sqe }
+
+// setDeadline makes the request end at d with a linked timeout.
+func (o *op) setDeadline(d time.Time) {
+	o.deadline = d
+	o.timeout = max(time.Until(d), time.Microsecond)
+}
 
 // holdBuf references and pins b for the kernel.
 func (o *op) holdBuf(b []byte) {
@@ -133,7 +141,7 @@ func (sh *shard) do(ctx context.Context, o *op) (int32, error) {
 		}
 		done = ctx.Done()
 		if d, ok := ctx.Deadline(); ok {
-			o.timeout = max(time.Until(d), time.Microsecond)
+			o.setDeadline(d)
 		}
 	}
 	if err := sh.submit(o); err != nil {
@@ -153,7 +161,9 @@ func (sh *shard) do(ctx context.Context, o *op) (int32, error) {
 		}
 	}
 	res := o.res
-	timedOut := o.timeout > 0
+	// A request cancelled for another reason (File.Close, Engine.Close)
+	// while a deadline was still ahead did not time out.
+	timedOut := o.timeout > 0 && !time.Now().Before(o.deadline)
 	sh.release(o)
 	if res == -int32(syscall.ECANCELED) || (cancelled && res == -int32(syscall.EINTR)) {
 		if ctx != nil && ctx.Err() != nil {

@@ -2,11 +2,13 @@ package ringo_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -216,5 +218,95 @@ func TestOddCallsLikeOS(t *testing.T) {
 	pool.Put(b) // after Close: ignored
 	if got := pool.Get(); got != nil {
 		t.Fatalf("Get after Close = %d bytes, want nil", len(got))
+	}
+}
+
+// A request the kernel refuses while preparing it (a path too long) must
+// not strand the requests submitted with it: every Open returns, and so
+// does Close.
+func TestRefusedSQEDoesNotStrandBatch(t *testing.T) {
+	e, err := ringo.NewEngine(reaperOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(t.TempDir(), "good")
+	os.WriteFile(good, []byte("x"), 0o644)
+	long := "/" + strings.Repeat("a", 5000)
+	done := make(chan error, 64)
+	for i := range 64 {
+		go func() {
+			name := good
+			if i%4 == 0 {
+				name = long
+			}
+			f, err := e.Open(name)
+			if err == nil {
+				f.Close()
+			}
+			if name == long && !errors.Is(err, syscall.ENAMETOOLONG) {
+				done <- fmt.Errorf("Open(long path) = %v, want ENAMETOOLONG", err)
+				return
+			}
+			if name == good && err != nil {
+				done <- fmt.Errorf("Open(%s) = %v", good, err)
+				return
+			}
+			done <- nil
+		}()
+	}
+	for range 64 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("an Open batched with refused SQEs has not returned after 20s")
+		}
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- e.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(20 * time.Second):
+		t.Fatal("Engine.Close has not returned after 20s")
+	}
+}
+
+// A read cancelled by Close while a deadline is still far ahead reports
+// the Close, not a timeout.
+func TestCloseWithFarDeadlineIsNotTimeout(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		r, _ := pipeFiles(t, e)
+		if err := r.SetReadDeadline(time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() {
+			_, err := r.Read(make([]byte, 8))
+			errc <- err
+		}()
+		time.Sleep(20 * time.Millisecond)
+		r.Close()
+		if err := <-errc; !errors.Is(err, fs.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("Read = %v; want fs.ErrClosed, not a timeout", err)
+		}
+	})
+}
+
+// The smallest ring the engine takes still carries every kind of request
+// (a ReadFile chain of 4 SQEs, a read with a deadline of 2).
+func TestSmallestRing(t *testing.T) {
+	e := newEngine(t, ringo.WithEntries(8))
+	name := filepath.Join(t.TempDir(), "small")
+	os.WriteFile(name, []byte("small ring"), 0o644)
+	if b, err := e.ReadFile(name); err != nil || string(b) != "small ring" {
+		t.Fatalf("ReadFile = %q, %v", b, err)
+	}
+	r, w := pipeFiles(t, e)
+	w.Write([]byte("x"))
+	r.SetReadDeadline(time.Now().Add(time.Minute))
+	if n, err := r.Read(make([]byte, 4)); n != 1 || err != nil {
+		t.Fatalf("Read with a deadline = %d, %v", n, err)
 	}
 }

@@ -89,6 +89,7 @@ func newShard(e *Engine, cfg *config) (*shard, error) {
 	if cfg.setupFlags&uring.SetupClamp == 0 {
 		p.Flags |= uring.SetupClamp
 	}
+
 	sh := &shard{
 		e:         e,
 		ops:       make([]op, cfg.maxInFlight),
@@ -108,7 +109,7 @@ func newShard(e *Engine, cfg *config) (*shard, error) {
 		}
 		return sh, nil
 	}
-	r, err := uring.New(cfg.entries, p)
+	r, err := newRing(cfg.entries, p)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +127,23 @@ func newShard(e *Engine, cfg *config) (*shard, error) {
 		go sh.reapEventfd()
 	}
 	return sh, nil
+}
+
+// newRing sets up a ring with SUBMIT_ALL where the kernel has it (5.18):
+// an SQE the kernel refuses (a path too long, say) then fails alone with
+// its own CQE, instead of ending the submission there and leaving other
+// goroutines' SQEs behind it.
+func newRing(entries uint32, p *uring.Params) (*uring.Ring, error) {
+	withAll := *p
+	withAll.Flags |= uring.SetupSubmitAll
+	r, err := uring.New(entries, &withAll)
+	if errors.Is(err, syscall.EINVAL) {
+		return uring.New(entries, p)
+	}
+	if err == nil {
+		*p = withAll
+	}
+	return r, err
 }
 
 func (sh *shard) startEventfd() error {
@@ -225,6 +243,10 @@ func (sh *shard) submit(o *op) error {
 	if o.timeout > 0 {
 		need++
 	}
+	if need > sh.ring.SQEntries() {
+		// Could never fit: waiting for room would spin forever.
+		return errTooManySQEs
+	}
 	sh.mu.Lock()
 	if sh.closing {
 		sh.mu.Unlock()
@@ -285,6 +307,8 @@ func (sh *shard) submit(o *op) error {
 	sh.kick()
 	return nil
 }
+
+var errTooManySQEs = errors.New("ringo: request needs more SQEs than the ring has")
 
 func retryable(err error) bool {
 	return errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EAGAIN)
@@ -353,9 +377,11 @@ func (sh *shard) kick() {
 		sh.reap()
 		sh.flushing.Store(false)
 		// Dekker with submit(): a goroutine that queued an SQE and then
-		// saw flushing==true relies on us to see its SQE here.
+		// saw flushing==true relies on us to see its SQE here. SQReady
+		// also counts SQEs a short submission left in the SQ (without
+		// SUBMIT_ALL the kernel stops at an SQE it refuses).
 		sh.mu.Lock()
-		more := sh.queued > 0
+		more := sh.queued > 0 || sh.ring.SQReady() > 0
 		sh.mu.Unlock()
 		if !more || !sh.flushing.CompareAndSwap(false, true) {
 			return
@@ -535,9 +561,6 @@ func (sh *shard) close() error {
 func (sh *shard) closeRing() error {
 	sh.mu.Lock()
 	sh.dead = true
-	if sh.lp != nil {
-		unix.Close(sh.lp.bellFd)
-	}
 	sh.mu.Unlock()
 	// A flusher can still be finishing the batch whose completions let
 	// close see nothing outstanding (requests completed inline are
@@ -546,6 +569,11 @@ func (sh *shard) closeRing() error {
 	sh.ringGone.Store(true)
 	for sh.ringUsers.Load() > 0 {
 		runtime.Gosched()
+	}
+	if sh.lp != nil {
+		// After the wait: wake holds the ring while it writes here.
+		// Wakers under mu (waitForSQSpace, onRing) check dead first.
+		unix.Close(sh.lp.bellFd)
 	}
 	return sh.ring.Close()
 }
