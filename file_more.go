@@ -161,36 +161,28 @@ func (f *File) SetDeadline(t time.Time) error {
 // context follow the context instead. On the syscall backend (no
 // io_uring) pipes, sockets and ttys wait in Go's poller as with os, and a
 // new deadline also applies to calls already waiting.
-func (f *File) SetReadDeadline(t time.Time) error {
-	if f != nil && f.pf != nil {
-		if err := f.incref("setdeadline"); err != nil {
-			return err
-		}
-		defer f.decref()
-		return f.wrap("setdeadline", f.pf.SetReadDeadline(t))
-	}
-	return f.setDeadline(&f.rdeadline, t)
-}
+func (f *File) SetReadDeadline(t time.Time) error { return f.setDeadline(false, t) }
 
 // SetWriteDeadline sets the deadline for Write and WriteAt calls, as
 // SetReadDeadline does for reads. Buffered writes on filesystems where
 // they are plain pwrite calls (ext4) are not cut short.
-func (f *File) SetWriteDeadline(t time.Time) error {
-	if f != nil && f.pf != nil {
-		if err := f.incref("setdeadline"); err != nil {
-			return err
-		}
-		defer f.decref()
-		return f.wrap("setdeadline", f.pf.SetWriteDeadline(t))
-	}
-	return f.setDeadline(&f.wdeadline, t)
-}
+func (f *File) SetWriteDeadline(t time.Time) error { return f.setDeadline(true, t) }
 
-func (f *File) setDeadline(d *atomic.Pointer[time.Time], t time.Time) error {
+func (f *File) setDeadline(write bool, t time.Time) error {
 	if err := f.incref("setdeadline"); err != nil {
 		return err
 	}
 	defer f.decref()
+	if f.pf != nil {
+		if write {
+			return f.wrap("setdeadline", f.pf.SetWriteDeadline(t))
+		}
+		return f.wrap("setdeadline", f.pf.SetReadDeadline(t))
+	}
+	d := &f.rdeadline
+	if write {
+		d = &f.wdeadline
+	}
 	if t.IsZero() {
 		d.Store(nil)
 	} else {
