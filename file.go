@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -54,7 +53,8 @@ type File struct {
 	// pf serves a stream file on the syscall backend through Go's
 	// network poller (nil otherwise), so Close and deadlines can end a
 	// read or write that waits, as they do for an os.File.
-	pf *os.File
+	pf           *os.File
+	madeNonblock bool // ringo put pf's descriptor in non-blocking mode
 	// openSize is the size of a regular file when it was opened
 	// (buffered files only; -1 if unknown): ReadFile's first guess.
 	openSize int64
@@ -71,7 +71,12 @@ type File struct {
 
 	dirState // ReadDir/Readdirnames (file_more.go)
 
-	posMu sync.Mutex // serialises Read/Write/Seek on the file offset
+	// rdLock and wrLock serialise Read and Write; on a file with an
+	// offset they are one lock, shared with Seek (a read and a write
+	// through the ring both move the offset). A pipe or socket has one
+	// per direction, as os.File does, so a Read waiting for data never
+	// holds up a Write. They are channels so a context can end the wait.
+	rdLock, wrLock ctxLock
 }
 
 // Open opens the named file for reading through the default engine.
@@ -120,7 +125,7 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return e.newFile(fd, name, flag), nil
+	return e.newFile(fd, name, flag, true), nil
 }
 
 // openPuntedFlags are the open flags io_uring never handles inline: its
@@ -135,10 +140,12 @@ const openPuntedFlags = os.O_CREATE | os.O_TRUNC | unix.O_TMPFILE
 // then on and closes it in Close.
 func (e *Engine) NewFile(fd uintptr, name string) *File {
 	fl, _ := unix.FcntlInt(fd, unix.F_GETFL, 0)
-	return e.newFile(int(fd), name, fl)
+	return e.newFile(int(fd), name, fl, false)
 }
 
-func (e *Engine) newFile(fd int, name string, flag int) *File {
+// newFile wraps fd; owned says ringo opened it (OpenFile), so its open
+// file description is not shared with anyone yet.
+func (e *Engine) newFile(fd int, name string, flag int, owned bool) *File {
 	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1), openSize: -1, slot: -1}
 	var st unix.Stat_t
 	haveStat := unix.Fstat(fd, &st) == nil
@@ -147,10 +154,22 @@ func (e *Engine) newFile(fd int, name string, flag int) *File {
 	// (ESPIPE), but io_uring's READ and WRITE would ignore the offset and
 	// consume or inject data, so ReadAt and WriteAt check first.
 	f.stream = haveStat && (m == unix.S_IFIFO || m == unix.S_IFSOCK || (m == unix.S_IFCHR && !seekable(fd)))
+	f.rdLock = make(ctxLock, 1)
+	f.wrLock = f.rdLock
+	if f.stream {
+		f.wrLock = make(ctxLock, 1)
+	}
 	if e.backend != BackendIOUring {
-		if f.stream && unix.SetNonblock(fd, true) == nil {
-			// Through Go's network poller, as os does for such files, so
-			// that Close and deadlines can end a read that waits.
+		if f.stream {
+			// Served by an *os.File, as os serves such files: one ringo
+			// opened goes into non-blocking mode and Go's poller, so
+			// Close and deadlines end a call that waits (os.OpenFile
+			// does the same); a descriptor handed to NewFile keeps its
+			// mode, shared with whoever else holds it (os.NewFile
+			// polls it only if it is non-blocking already).
+			if owned && unix.SetNonblock(fd, true) == nil {
+				f.madeNonblock = true
+			}
 			f.pf = os.NewFile(uintptr(fd), name)
 		}
 		return f
@@ -191,14 +210,20 @@ func (f *File) Name() string { return f.name }
 
 // Fd returns the file descriptor. It stays valid until Close; after
 // Close it is ^uintptr(0), as os.File.Fd returns. On the syscall backend a
-// pipe or tty then stops using Go's poller and blocks a thread per call,
-// as os.File.Fd does.
+// pipe or tty ringo opened is put back in blocking mode, as os.File.Fd
+// does, and its calls then block a thread each.
 func (f *File) Fd() uintptr {
 	if f == nil || f.closing.Load() {
 		return ^uintptr(0)
 	}
 	if f.pf != nil {
-		return f.pf.Fd()
+		fd := f.pf.Fd()
+		if f.madeNonblock {
+			// As os.File.Fd does for a descriptor os made non-blocking:
+			// give the caller a blocking one (calls then block a thread).
+			unix.SetNonblock(int(fd), false)
+		}
+		return fd
 	}
 	return uintptr(f.fd)
 }
@@ -235,9 +260,9 @@ func (f *File) wrap(op string, err error) error {
 	if errors.Is(err, ErrEngineClosed) {
 		err = os.ErrClosed
 	}
-	if err == syscall.ECANCELED && f.closing.Load() {
-		// Close cancelled the request: report it as os does for a call
-		// that Close interrupts.
+	if err == syscall.ECANCELED && (f.closing.Load() || f.e.closed.Load()) {
+		// Close (the File's or the Engine's) cancelled the request:
+		// report it as os does for a call that Close interrupts.
 		err = os.ErrClosed
 	}
 	var pe *fs.PathError
@@ -259,13 +284,15 @@ func (f *File) Close() error {
 		return &fs.PathError{Op: "close", Path: f.name, Err: os.ErrClosed}
 	}
 	if f.pf != nil {
-		// os wakes the calls waiting on it and closes the descriptor
-		// once they have returned.
-		err := f.pf.Close()
-		for f.refs.Load() > 0 {
-			<-f.drained
+		// os wakes the calls waiting in its poller and closes the
+		// descriptor once every call holding it (ours go through
+		// withFd) has returned; a call blocked in a system call on a
+		// blocking descriptor keeps it open until it returns, as with
+		// os, without holding up Close.
+		if d := f.dirFile.Load(); d != nil {
+			d.Close()
 		}
-		if err != nil {
+		if err := f.pf.Close(); err != nil {
 			return f.wrap("close", err)
 		}
 		return nil
@@ -333,7 +360,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			}
 		}
 		if f.pf != nil {
-			return f.pollRW(write, p)
+			return f.pollRW(ctx, write, p)
 		}
 		if deadline != nil && f.sh == nil {
 			// Without io_uring a deadline is a poll(2) for readiness
@@ -364,6 +391,23 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			return 0, errno
 		}
 	}
+	for {
+		n, err := f.ringRW(ctx, write, p, off, deadline)
+		if err != syscall.EAGAIN || !f.stream {
+			return n, err
+		}
+		// A pipe or socket in non-blocking mode (handed to NewFile):
+		// io_uring then answers EAGAIN instead of waiting, so wait for
+		// readiness with a poll request, as Go's poller would, and try
+		// again.
+		if err := f.ringWaitReady(ctx, write, deadline); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// ringRW is one read or write request through the ring.
+func (f *File) ringRW(ctx context.Context, write bool, p []byte, off int64, deadline *time.Time) (int, error) {
 	sh := f.sh
 	o := sh.acquire()
 	o.holdBuf(p)
@@ -392,9 +436,51 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 	return n, err
 }
 
+// ringWaitReady waits, through the ring, until the stream file is
+// readable (or writable), under the same context and deadline.
+func (f *File) ringWaitReady(ctx context.Context, write bool, deadline *time.Time) error {
+	events := uint32(unix.POLLIN)
+	if write {
+		events = unix.POLLOUT
+	}
+	o := f.sh.acquire()
+	o.sqe.PrepPollAdd(int32(f.fd), events)
+	if f.slot >= 0 {
+		o.sqe.Fd = f.slot
+		o.sqe.Flags |= uring.SQEFixedFile
+	}
+	if deadline != nil {
+		o.setDeadline(*deadline)
+	}
+	_, err := f.sh.run(ctx, o)
+	if deadline != nil && err == context.DeadlineExceeded {
+		err = os.ErrDeadlineExceeded
+	}
+	return err
+}
+
 // pollRW reads or writes a stream file through f.pf (syscall backend),
-// which waits in Go's poller and honours the file's deadlines.
-func (f *File) pollRW(write bool, p []byte) (int, error) {
+// which waits in Go's poller and honours the file's deadlines. A context
+// that ends sets a deadline in the past on pf, which ends the call; the
+// file's own deadline is put back afterwards.
+func (f *File) pollRW(ctx context.Context, write bool, p []byte) (int, error) {
+	if ctx != nil && ctx.Done() != nil {
+		fired := make(chan struct{})
+		stop := context.AfterFunc(ctx, func() {
+			defer close(fired)
+			f.setPollDeadline(write, time.Unix(1, 0))
+		})
+		defer func() {
+			if !stop() {
+				<-fired
+				var t time.Time
+				if d := f.deadlineOf(write).Load(); d != nil {
+					t = *d
+				}
+				f.setPollDeadline(write, t)
+			}
+		}()
+	}
 	var n int
 	var err error
 	if write {
@@ -405,7 +491,44 @@ func (f *File) pollRW(write bool, p []byte) (int, error) {
 	if err == io.EOF {
 		err = nil // the callers report a 0-byte read as io.EOF
 	}
+	if err != nil && ctx != nil && ctx.Err() != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		err = ctx.Err()
+	}
 	return n, err
+}
+
+func (f *File) setPollDeadline(write bool, t time.Time) {
+	if write {
+		f.pf.SetWriteDeadline(t)
+	} else {
+		f.pf.SetReadDeadline(t)
+	}
+}
+
+func (f *File) deadlineOf(write bool) *atomic.Pointer[time.Time] {
+	if write {
+		return &f.wdeadline
+	}
+	return &f.rdeadline
+}
+
+// withFd runs fn (a system call on f.fd) while the descriptor surely stays
+// open: a File served by pf holds os's reference for it, which os.File's
+// Close waits for; other Files are kept open by their own reference
+// count (incref), which the caller holds.
+func (f *File) withFd(fn func() error) error {
+	if f.pf == nil {
+		return fn()
+	}
+	rc, err := f.pf.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(uintptr) { ferr = fn() }); err != nil {
+		return err
+	}
+	return ferr
 }
 
 func (f *File) sysRW(write bool, p []byte, off int64) (int, error) {
@@ -502,6 +625,7 @@ func (f *File) full(ctx context.Context, write bool, p []byte, off int64) (n int
 	}
 	for len(p) > 0 {
 		m, e := f.rw(ctx, write, p, off)
+		n += m // a transfer cut short still moved m bytes
 		if e != nil {
 			return n, f.wrap(op, e)
 		}
@@ -511,7 +635,6 @@ func (f *File) full(ctx context.Context, write bool, p []byte, off int64) (n int
 			}
 			return n, io.EOF
 		}
-		n += m
 		p = p[m:]
 		off += int64(m)
 	}
@@ -530,8 +653,10 @@ func (f *File) ReadContext(ctx context.Context, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	f.posMu.Lock()
-	defer f.posMu.Unlock()
+	if err := f.rdLock.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer f.rdLock.unlock()
 	n, err := f.rw(ctx, false, p, -1)
 	if err != nil {
 		return n, f.wrap("read", err)
@@ -551,8 +676,10 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 		return 0, err
 	}
 	defer f.decref()
-	f.posMu.Lock()
-	defer f.posMu.Unlock()
+	if err := f.wrLock.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer f.wrLock.unlock()
 	if len(p) == 0 {
 		// os makes the (empty) write, which reports a descriptor not
 		// open for writing.
@@ -565,13 +692,13 @@ func (f *File) WriteContext(ctx context.Context, p []byte) (n int, err error) {
 	}
 	for len(p) > 0 {
 		m, e := f.rw(ctx, true, p, -1)
+		n += m // a write cut short still wrote m bytes
 		if e != nil {
 			return n, f.wrap("write", e)
 		}
 		if m == 0 {
 			return n, f.wrap("write", io.ErrShortWrite)
 		}
-		n += m
 		p = p[m:]
 	}
 	return n, nil
@@ -583,8 +710,12 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 		return 0, err
 	}
 	defer f.decref()
-	f.posMu.Lock()
-	defer f.posMu.Unlock()
+	if !f.stream {
+		// A pipe has no offset to protect (lseek fails), and a Read
+		// waiting on it must not hold up Seek.
+		f.rdLock.lock(nil)
+		defer f.rdLock.unlock()
+	}
 	if d := f.dirFile.Load(); d != nil {
 		// The lister shares the offset and buffers entries: seek
 		// through it, so the entries it holds are dropped, as
@@ -592,12 +723,34 @@ func (f *File) Seek(offset int64, whence int) (int64, error) {
 		ret, err := d.Seek(offset, whence)
 		return ret, f.wrap("seek", err)
 	}
-	ret, err := unix.Seek(f.fd, offset, whence)
+	var ret int64
+	err := f.withFd(func() (err error) {
+		ret, err = unix.Seek(f.fd, offset, whence)
+		return err
+	})
 	if err != nil {
 		return 0, f.wrap("seek", err)
 	}
 	return ret, nil
 }
+
+// ctxLock is a mutex whose Lock a context can abandon.
+type ctxLock chan struct{}
+
+func (l ctxLock) lock(ctx context.Context) error {
+	if ctx == nil {
+		l <- struct{}{}
+		return nil
+	}
+	select {
+	case l <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (l ctxLock) unlock() { <-l }
 
 // vec performs one readv/writev request.
 func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (int, error) {
@@ -716,13 +869,13 @@ func (f *File) simple(ctx context.Context, op string, prep func(*uring.SQE), sys
 	// ring, 2.6 µs as a system call; Sync of 4 KiB: 356 against 304 µs).
 	// So the ring carries them only when a context may cancel them.
 	if f.sh == nil || ctx == nil {
-		for {
-			err := sys()
-			if err == syscall.EINTR {
-				continue
+		return f.wrap(op, f.withFd(func() error {
+			for {
+				if err := sys(); err != syscall.EINTR {
+					return err
+				}
 			}
-			return f.wrap(op, err)
-		}
+		}))
 	}
 	o := f.sh.acquire()
 	prep(&o.sqe)
@@ -776,7 +929,11 @@ func (f *File) Stat() (fs.FileInfo, error) {
 		return nil, err
 	}
 	defer f.decref()
-	st, err := f.e.statx(f.fd, "", unix.AT_EMPTY_PATH)
+	var st *unix.Statx_t
+	err := f.withFd(func() (err error) {
+		st, err = f.e.statx(f.fd, "", unix.AT_EMPTY_PATH)
+		return err
+	})
 	if err != nil {
 		return nil, f.wrap("stat", err)
 	}

@@ -37,7 +37,10 @@ func (f *File) plain(op string, sys func() error) error {
 		return err
 	}
 	defer f.decref()
-	_, err := ignoringEINTR2(func() (int, error) { return 0, sys() })
+	err := f.withFd(func() error {
+		_, err := ignoringEINTR2(func() (int, error) { return 0, sys() })
+		return err
+	})
 	return f.wrap(op, err)
 }
 
@@ -47,6 +50,15 @@ func (f *File) plain(op string, sys func() error) error {
 func (f *File) SyscallConn() (syscall.RawConn, error) {
 	if f == nil {
 		return nil, os.ErrInvalid
+	}
+	if f.pf != nil {
+		// A pipe or tty in Go's poller (syscall backend): os's own
+		// RawConn, whose Read and Write wait for readiness.
+		if err := f.incref("syscallconn"); err != nil {
+			return nil, err
+		}
+		defer f.decref()
+		return f.pf.SyscallConn()
 	}
 	return rawConn{f}, nil
 }
@@ -114,7 +126,11 @@ func (f *File) dir(op string) (*os.File, error) {
 		return nil, err
 	}
 	f.dirOnce.Do(func() {
-		fd, err := unix.FcntlInt(uintptr(f.fd), unix.F_DUPFD_CLOEXEC, 0)
+		var fd int
+		err := f.withFd(func() (err error) {
+			fd, err = unix.FcntlInt(uintptr(f.fd), unix.F_DUPFD_CLOEXEC, 0)
+			return err
+		})
 		if err != nil {
 			f.dirErr = f.wrap(op, err)
 			return
@@ -159,8 +175,10 @@ func (f *File) SetDeadline(t time.Time) error {
 // regular files. A read served without the ring (a page-cache hit, see
 // docs/DESIGN.md) never waits, so it is not cut short. Calls given a
 // context follow the context instead. On the syscall backend (no
-// io_uring) pipes, sockets and ttys wait in Go's poller as with os, and a
-// new deadline also applies to calls already waiting.
+// io_uring) pipes, sockets and ttys are served as os serves them: in Go's
+// poller, where a new deadline also applies to calls already waiting,
+// except a blocking descriptor given to NewFile, which takes no deadline
+// (os.ErrNoDeadline), as with os.NewFile.
 func (f *File) SetReadDeadline(t time.Time) error { return f.setDeadline(false, t) }
 
 // SetWriteDeadline sets the deadline for Write and WriteAt calls, as
@@ -173,20 +191,18 @@ func (f *File) setDeadline(write bool, t time.Time) error {
 		return err
 	}
 	defer f.decref()
-	if f.pf != nil {
-		if write {
-			return f.wrap("setdeadline", f.pf.SetWriteDeadline(t))
-		}
-		return f.wrap("setdeadline", f.pf.SetReadDeadline(t))
-	}
-	d := &f.rdeadline
-	if write {
-		d = &f.wdeadline
-	}
+	d := f.deadlineOf(write)
 	if t.IsZero() {
 		d.Store(nil)
 	} else {
 		d.Store(&t)
+	}
+	if f.pf != nil {
+		// Kept in d too: a call with a context puts it back (pollRW).
+		if write {
+			return f.wrap("setdeadline", f.pf.SetWriteDeadline(t))
+		}
+		return f.wrap("setdeadline", f.pf.SetReadDeadline(t))
 	}
 	return nil
 }

@@ -120,11 +120,13 @@ func TestFileReadDir(t *testing.T) {
 }
 
 // A read blocked on an empty pipe gives up at its deadline with
-// os.ErrDeadlineExceeded; without one it gets the data.
+// os.ErrDeadlineExceeded; without one it gets the data. The pipe is
+// non-blocking, as os.Pipe makes it: on the syscall backend a blocking
+// descriptor given to NewFile takes no deadline, as with os.NewFile.
 func TestFileDeadline(t *testing.T) {
 	e := newEngine(t)
 	var p [2]int
-	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+	if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
 		t.Fatal(err)
 	}
 	r := e.NewFile(uintptr(p[0]), "pipe-r")

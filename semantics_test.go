@@ -1,6 +1,7 @@
 package ringo_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -25,11 +26,12 @@ func bothBackends(t *testing.T, fn func(t *testing.T, e *ringo.Engine)) {
 	t.Run("syscall", func(t *testing.T) { fn(t, newEngine(t, ringo.WithSyscallBackend())) })
 }
 
-// pipeFiles returns the read and write ends of a pipe as ringo Files.
+// pipeFiles returns the read and write ends of a pipe as ringo Files,
+// non-blocking as os.Pipe makes them.
 func pipeFiles(t *testing.T, e *ringo.Engine) (r, w *ringo.File) {
 	t.Helper()
 	var p [2]int
-	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
 		t.Fatal(err)
 	}
 	r, w = e.NewFile(uintptr(p[0]), "|0"), e.NewFile(uintptr(p[1]), "|1")
@@ -308,5 +310,139 @@ func TestSmallestRing(t *testing.T) {
 	r.SetReadDeadline(time.Now().Add(time.Minute))
 	if n, err := r.Read(make([]byte, 4)); n != 1 || err != nil {
 		t.Fatalf("Read with a deadline = %d, %v", n, err)
+	}
+}
+
+// A Read waiting on a socket does not hold up a Write on the same File,
+// and a ReadContext queued behind it still follows its context.
+func TestStreamReadDoesNotBlockWrite(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := e.NewFile(uintptr(sp[0]), "a"), e.NewFile(uintptr(sp[1]), "b")
+		defer b.Close()
+		defer a.Close()
+		readErr := make(chan error, 1)
+		go func() {
+			_, err := a.Read(make([]byte, 8))
+			readErr <- err
+		}()
+		time.Sleep(20 * time.Millisecond)
+		wrote := make(chan error, 1)
+		go func() { _, err := a.Write([]byte("ping")); wrote <- err }()
+		select {
+		case err := <-wrote:
+			if err != nil {
+				t.Fatalf("Write = %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("Write held up by a waiting Read for 10s")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if _, err := a.ReadContext(ctx, make([]byte, 8)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("ReadContext behind a waiting Read = %v, want context.DeadlineExceeded", err)
+		}
+		got := make([]byte, 8)
+		if n, err := b.Read(got); err != nil || string(got[:n]) != "ping" {
+			t.Fatalf("peer Read = %q, %v", got[:n], err)
+		}
+		b.Write([]byte("pong"))
+		if err := <-readErr; err != nil {
+			t.Fatalf("the waiting Read = %v", err)
+		}
+	})
+}
+
+// A context ends a Read or Write waiting on a pipe, on both backends, and
+// a write cut short reports exactly the bytes that went in.
+func TestStreamContextAndShortWrite(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		r, w := pipeFiles(t, e)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if _, err := r.ReadContext(ctx, make([]byte, 8)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("ReadContext on an empty pipe = %v, want context.DeadlineExceeded", err)
+		}
+		w.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		n, err := w.Write(make([]byte, 1<<20)) // more than the pipe holds
+		if err == nil {
+			t.Fatal("a 1 MiB Write into an unread pipe succeeded")
+		}
+		w.SetWriteDeadline(time.Time{})
+		total := 0
+		buf := make([]byte, 1<<16)
+		for {
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			m, err := r.ReadContext(ctx, buf)
+			cancel()
+			total += m
+			if err != nil {
+				break
+			}
+		}
+		if total != n {
+			t.Fatalf("Write reported %d bytes, the pipe held %d", n, total)
+		}
+	})
+}
+
+// Close of a File given a blocking pipe returns even with a Read blocked
+// in the kernel (as os.File's does; the descriptor closes once the Read
+// returns), and listing a pipe's "directory" leaks no descriptor.
+func TestStreamCloseNoHangNoLeak(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil { // blocking
+			t.Fatal(err)
+		}
+		r := e.NewFile(uintptr(p[0]), "|0")
+		w := os.NewFile(uintptr(p[1]), "|1")
+		defer w.Close()
+		if nb, _ := unix.FcntlInt(uintptr(p[0]), unix.F_GETFL, 0); nb&unix.O_NONBLOCK != 0 {
+			t.Fatal("NewFile made a blocking descriptor non-blocking")
+		}
+		go r.Read(make([]byte, 8))
+		time.Sleep(20 * time.Millisecond)
+		closed := make(chan error, 1)
+		go func() { closed <- r.Close() }()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Close hung behind a Read blocked on a blocking pipe")
+		}
+		w.Write([]byte("x")) // let the blocked Read end
+
+		before := countFds(t)
+		for range 5 {
+			r, w := pipeFiles(t, e)
+			r.ReadDir(-1)
+			r.Close()
+			w.Close()
+		}
+		if after := countFds(t); after > before {
+			t.Fatalf("descriptors: %d before, %d after 5 pipes listed and closed", before, after)
+		}
+	})
+}
+
+// A call Engine.Close cancels reports fs.ErrClosed.
+func TestEngineCloseEndsWaitingRead(t *testing.T) {
+	e, err := ringo.NewEngine(reaperOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := pipeFiles(t, e)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := r.Read(make([]byte, 8))
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	e.Close()
+	if err := <-errc; !errors.Is(err, fs.ErrClosed) {
+		t.Fatalf("Read cancelled by Engine.Close = %v, want fs.ErrClosed", err)
 	}
 }
