@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
+	"math"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -40,6 +42,9 @@ func parseSize(s string) (int64, error) {
 	v, err := strconv.ParseInt(t, 10, 64)
 	if err != nil || v <= 0 {
 		return 0, fmt.Errorf("bad size %q", s)
+	}
+	if v > math.MaxInt64/mult {
+		return 0, fmt.Errorf("bad size %q: too large", s)
 	}
 	return v * mult, nil
 }
@@ -99,19 +104,98 @@ func onMemoryFS(dir string) (bool, error) {
 	return st.Type == 0x01021994 /* tmpfs */ || st.Type == 0x858458f6 /* ramfs */, nil
 }
 
-// testFile prepares the benchmark file: the user's, or a temporary one
-// (returned cleanup removes it).
-func testFile(path string, size int64) (string, func(), error) {
+// tempTestFile is the path of this process's temporary test file, in
+// benchDir.
+func tempTestFile() string {
+	return filepath.Join(benchDir(), fmt.Sprintf("ringo-bench-%d.dat", os.Getpid()))
+}
+
+// testFile makes the benchmark file with bench.PrepareFile: path, or a
+// temporary file (tempTestFile) when path is "", which the returned
+// cleanup removes. It is not for a user's existing file, which is used as
+// it is. When ctx is done first it returns ctx's error, having removed
+// what it made; its other errors are bad input.
+func testFile(ctx context.Context, path string, size int64) (string, func(), error) {
 	cleanup := func() {}
 	if path == "" {
-		path = filepath.Join(benchDir(), fmt.Sprintf("ringo-bench-%d.dat", os.Getpid()))
+		path = tempTestFile()
 		cleanup = func() { os.Remove(path) }
 	}
-	if err := bench.PrepareFile(path, size); err != nil {
+	if err := bench.PrepareFile(ctx, path, size); err != nil {
 		cleanup()
+		if ctx.Err() != nil {
+			return "", func() {}, ctx.Err()
+		}
 		return "", func() {}, badInput("%v", err)
 	}
 	return path, cleanup, nil
+}
+
+// fmtSize formats a byte count for messages: "512 MiB", "1.5 GiB", "1000 B".
+func fmtSize(n int64) string {
+	for _, u := range []struct {
+		unit  string
+		bytes int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.bytes {
+			if n%u.bytes == 0 {
+				return fmt.Sprintf("%d %s", n/u.bytes, u.unit)
+			}
+			return fmt.Sprintf("%.1f %s", float64(n)/float64(u.bytes), u.unit)
+		}
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// checkPlot checks a --plot path before the run (bench.CheckPlotPath).
+func checkPlot(path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := bench.CheckPlotPath(path); err != nil {
+		return badInput("--%v", err) // "--plot x.png: only .svg is supported"
+	}
+	return nil
+}
+
+// flagSet reports whether the flag name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// checkAccess opens path once as the workload rw needs it (read-only for
+// the read-only workloads), so that a file the engines could not open is
+// one clear error before the run instead of an error in every row.
+func checkAccess(path, rw string) error {
+	flag := os.O_RDWR
+	if bench.ReadOnly(rw) {
+		flag = os.O_RDONLY
+	}
+	f, err := os.OpenFile(path, flag, 0)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		how := "reading and writing (--rw " + rw + ")"
+		if flag == os.O_RDONLY {
+			how = "reading"
+		}
+		return badInput("--file %s: cannot open it for %s: %v", path, how, err)
+	}
+	return f.Close()
+}
+
+// checkDirectAlign refuses a --bs that O_DIRECT cannot use on path (or,
+// when it does not exist yet, on its filesystem): offsets and lengths are
+// multiples of bs, so bs must be a multiple of bench.DirectAlign.
+func checkDirectAlign(path string, bs int64) error {
+	if a := bench.DirectAlign(path); a > 0 && bs%a != 0 {
+		return badInput("--bs %d: --direct on %s needs a multiple of %d bytes", bs, filepath.Dir(path), a)
+	}
+	return nil
 }
 
 // interruptible returns a context cancelled by Ctrl-C or SIGTERM.
@@ -155,8 +239,8 @@ func cmdBenchFile(args []string) error {
 	sweep := fs.String("sweep-qd", "", "comma-separated queue depths to sweep, e.g. 1,4,16,64")
 	direct := fs.Bool("direct", false, "O_DIRECT")
 	warm := fs.Bool("warm", false, "keep the page cache (default: evict the file's pages first, as fio does)")
-	sizeFlag := fs.String("size", "1g", "bytes of the file to use")
-	file := fs.String("file", "", "file to use (default: a temporary file, removed afterwards)")
+	sizeFlag := fs.String("size", "1g", "bytes of the file to use: a new file is made this size; an existing --file is used whole unless --size is given, and never grown")
+	file := fs.String("file", "", "file to use (default: a temporary file, removed afterwards); a missing one is created and kept, an existing one is read (and written by write workloads) within its size")
 	duration := fs.Duration("duration", 5*time.Second, "time per run")
 	rounds := fs.Int("rounds", 1, "runs per engine, interleaved across engines; each row is the median run")
 	asJSON := fs.Bool("json", false, "one JSON object per result line")
@@ -164,6 +248,9 @@ func cmdBenchFile(args []string) error {
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run")
 	if err := fs.Parse(args); err != nil {
 		return badInput("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return badInput("bench file: unexpected argument %q (the workload is a flag: --rw %s)", fs.Arg(0), fs.Arg(0))
 	}
 	if *engine != "" {
 		*engines = *engine
@@ -212,34 +299,89 @@ func cmdBenchFile(args []string) error {
 	if *mix < 0 || *mix > 100 {
 		return badInput("--mix %d: want 0..100", *mix)
 	}
+	// A user's existing file is used as it is: never grown, never filled.
+	// Without --size, all of it is used.
+	existing := false
 	if *file != "" {
-		if _, err := os.Stat(*file); err != nil && !errors.Is(err, os.ErrNotExist) {
+		switch st, err := os.Stat(*file); {
+		case err == nil:
+			if !st.Mode().IsRegular() {
+				return badInput("--file %s: not a regular file", *file)
+			}
+			existing = true
+			switch {
+			case st.Size() == 0:
+				return badInput("--file %s is empty; give a file with data, or a new file name (ringo creates it with --size bytes)", *file)
+			case !flagSet(fs, "size"):
+				size = st.Size()
+			case size > st.Size():
+				return badInput("--size %s is larger than --file %s (%s); ringo does not grow an existing file: give --size %s or less, or no --size to use it whole", *sizeFlag, *file, fmtSize(st.Size()), fmtSize(st.Size()))
+			}
+			if err := checkAccess(*file, *rw); err != nil {
+				return err
+			}
+		case errors.Is(err, os.ErrNotExist):
+		default:
 			return badInput("--file: %v", err)
 		}
 	}
-	// Refuse O_DIRECT on a memory filesystem before filling the file: it
-	// would only waste --size bytes of RAM.
-	if *direct && *file != "" {
-		if mem, err := onMemoryFS(filepath.Dir(*file)); err == nil && mem {
-			return badInput("--direct: %s is on a memory-backed filesystem (tmpfs/ramfs), where O_DIRECT measures nothing; use a file on a disk filesystem", *file)
+	if bs > size {
+		what := "--size " + *sizeFlag
+		if !flagSet(fs, "size") && existing {
+			what = fmt.Sprintf("the %s of --file %s", fmtSize(size), *file)
+		}
+		return badInput("--bs %s is larger than %s", *bsFlag, what)
+	}
+	for _, q := range qds {
+		if int64(q)*bs > bench.MaxInFlightBytes {
+			return badInput("--qd %d × --bs %s needs %s of buffers; want at most %s (lower --qd or --bs)", q, *bsFlag, fmtSize(int64(q)*bs), fmtSize(bench.MaxInFlightBytes))
+		}
+	}
+	if err := checkPlot(*plot); err != nil {
+		return err
+	}
+	path := *file
+	if path == "" {
+		path = tempTestFile()
+	}
+	if *direct {
+		// Refuse O_DIRECT on a memory filesystem before filling the file:
+		// it would only waste --size bytes of RAM.
+		if mem, err := onMemoryFS(filepath.Dir(path)); err == nil && mem {
+			return badInput("--direct: %s is on a memory-backed filesystem (tmpfs/ramfs), where O_DIRECT measures nothing; use a file on a disk filesystem", path)
+		}
+		if existing {
+			if err := bench.CheckDirect(path); err != nil {
+				return badInput("--direct: %v", err)
+			}
+		}
+		if err := checkDirectAlign(path, bs); err != nil {
+			return err
 		}
 	}
 	// Catch Ctrl-C before making the temporary file, so that it is removed
 	// even when the interrupt comes while it is being filled.
 	ctx, stop := interruptible()
 	defer stop()
-	path, cleanup, err := testFile(*file, size)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	if ctx.Err() != nil {
-		fmt.Fprintln(os.Stderr, "ringo: interrupted while preparing the test file")
-		return nil
-	}
-	if *direct {
-		if err := bench.CheckDirect(path); err != nil {
-			return badInput("--direct: %v", err)
+	if !existing {
+		p, cleanup, err := testFile(ctx, *file, size)
+		if ctx.Err() != nil {
+			fmt.Fprintln(os.Stderr, "ringo: interrupted while preparing the test file")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		path = p
+		if *direct {
+			// Now that the file exists its filesystem can say exactly.
+			if err := bench.CheckDirect(path); err != nil {
+				return badInput("--direct: %v", err)
+			}
+			if err := checkDirectAlign(path, bs); err != nil {
+				return err
+			}
 		}
 	}
 	if *cpuprofile != "" {
@@ -257,7 +399,11 @@ func cmdBenchFile(args []string) error {
 	}
 	rows, err := runFileJobs(ctx, jobs, engs, *rounds, *asJSON)
 	if !*asJSON {
-		fmt.Printf("machine: %s\n", machine())
+		label := *file
+		if label == "" {
+			label = "temporary"
+		}
+		fmt.Printf("machine: %s\nfile: %s, %s used\n", machine(), label, fmtSize(size))
 		bench.PrintTable(os.Stdout, rows, fileBaselines...)
 	}
 	if *plot != "" && len(rows) > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ringo-io/ringo/internal/bench"
 )
@@ -55,6 +58,18 @@ func TestBenchFileBadInput(t *testing.T) {
 		{[]string{"--size", "1m", "--file", "/nonexistent-dir/x"}, "/nonexistent-dir"},
 		{[]string{"--size", "1m", "--file", dir}, "not a regular file"},
 		{[]string{"--nonsense"}, "nonsense"},
+		// Overflowing sizes, impossible shapes and plots are refused
+		// before anything runs.
+		{[]string{"--bs", "16777216t"}, "--bs"},
+		{[]string{"--size", "16777216t"}, "--size"},
+		{[]string{"--bs", "1m", "--size", "512k"}, "larger than --size"},
+		{[]string{"--engines", "aio", "--bs", "64m", "--qd", "512", "--size", "1g"}, "of buffers"},
+		{[]string{"--bs", "64m", "--sweep-qd", "1,32", "--size", "1g"}, "of buffers"},
+		{[]string{"--direct", "--bs", "1000"}, "multiple of"},
+		{[]string{"--plot", filepath.Join(dir, "p.png")}, "only .svg"},
+		{[]string{"--plot", "/nonexistent-dir/p.svg"}, "--plot"},
+		// The workload is a flag; a stray word is not silently ignored.
+		{[]string{"--qd", "4", "randwrite"}, `unexpected argument "randwrite"`},
 	} {
 		res := runRingo(t, append([]string{"bench", "file"}, c.args...)...)
 		if res.code != exitUsage {
@@ -73,6 +88,121 @@ func TestBenchFileBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(x); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a file that does not fit was created anyway: %v", err)
+	}
+	if _, err := os.Stat(tempTestFile()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("bad input left a test file: %v", err)
+	}
+}
+
+// fileState is a file's size and a digest of its contents.
+func fileState(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%d bytes, sha256 %x", len(b), sha256.Sum256(b))
+}
+
+// A user's existing file is used as it is: whole without --size, never
+// grown by a larger --size, never written by a read workload.
+func TestBenchFileExistingFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(diskDir(t), "mine.dat")
+	if err := bench.PrepareFile(t.Context(), path, 4<<20); err != nil {
+		t.Fatal(err)
+	}
+	before := fileState(t, path)
+	base := []string{"bench", "file", "--bs", "4k", "--qd", "2", "--duration", "200ms", "--file", path, "--engines", "uring,os"}
+	res := mustSucceed(t, base...)
+	if !strings.Contains(res.stdout, "4 MiB used") {
+		t.Errorf("the table does not say the file's 4 MiB were used:\n%s", res.stdout)
+	}
+	mustSucceed(t, append(base, "--size", "1m", "--rw", "read", "--json")...)
+	res = runRingo(t, append(base, "--size", "8m")...)
+	if res.code != exitUsage || !strings.Contains(res.stderr, "larger than --file") || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+		t.Errorf("--size larger than the file: exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	if after := fileState(t, path); after != before {
+		t.Errorf("the user's file changed: %s, was %s", after, before)
+	}
+	// Writes stay within the file.
+	mustSucceed(t, append(base, "--rw", "randwrite", "--json")...)
+	if st, err := os.Stat(path); err != nil || st.Size() != 4<<20 {
+		t.Errorf("randwrite changed the file's size: %v", err)
+	}
+	// An empty file and a --bs larger than the file are refused.
+	empty := filepath.Join(filepath.Dir(path), "empty.dat")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"bench", "file", "--file", empty},
+		{"bench", "file", "--file", path, "--bs", "8m"},
+	} {
+		if res := runRingo(t, args...); res.code != exitUsage || strings.Count(strings.TrimSpace(res.stderr), "\n") != 0 {
+			t.Errorf("%q: exit %d, stderr:\n%s", args, res.code, res.stderr)
+		}
+	}
+	if st, err := os.Stat(empty); err != nil || st.Size() != 0 {
+		t.Errorf("the empty file was filled: %v", err)
+	}
+}
+
+// makeReadOnly makes opening path for writing fail (chmod 0444, or for
+// root, which ignores permissions, the immutable attribute), or skips.
+func makeReadOnly(t *testing.T, path string) {
+	t.Helper()
+	const fsImmutableFL = 0x10 // FS_IMMUTABLE_FL (chattr +i)
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS)
+		if err == nil {
+			err = unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags|fsImmutableFL))
+		}
+		if err != nil {
+			t.Skipf("cannot make %s read-only for root: %v", path, err)
+		}
+		t.Cleanup(func() {
+			f, err := os.Open(path)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags&^fsImmutableFL))
+		})
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
+		f.Close()
+		t.Skipf("%s is still writable", path)
+	}
+}
+
+// A file that may only be read is measured by the read workloads, and a
+// write workload on it is one clear line and exit status 2, not a table
+// of error rows.
+func TestBenchFileReadOnlyFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(diskDir(t), "ro.dat")
+	if err := bench.PrepareFile(t.Context(), path, 8<<20); err != nil {
+		t.Fatal(err)
+	}
+	makeReadOnly(t, path)
+	res := mustSucceed(t, fileArgs(path, "--engines", "uring,os,aio,ring", "--json")...)
+	checkFileRows(t, res.stdout, "randread", false, "uring", "os", "aio", "ring")
+	for _, rw := range []string{"randwrite", "write", "randrw"} {
+		res := runRingo(t, fileArgs(path, "--engines", "uring,os", "--rw", rw)...)
+		msg := strings.TrimSpace(res.stderr)
+		if res.code != exitUsage || !strings.Contains(msg, "cannot open") || strings.Contains(msg, "\n") || res.stdout != "" {
+			t.Errorf("--rw %s on a read-only file: exit %d, stdout %q, stderr:\n%s", rw, res.code, res.stdout, msg)
+		}
 	}
 }
 
@@ -148,7 +278,7 @@ func TestBenchFileRandWrite(t *testing.T) {
 func TestBenchFileDirect(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(diskDir(t), "f.dat")
-	if err := bench.PrepareFile(path, 8<<20); err != nil {
+	if err := bench.PrepareFile(t.Context(), path, 8<<20); err != nil {
 		t.Fatal(err)
 	}
 	if err := bench.CheckDirect(path); err != nil {

@@ -11,6 +11,7 @@ func TestParseSize(t *testing.T) {
 	good := map[string]int64{
 		"512": 512, "4k": 4096, "4K": 4096, "4KiB": 4096, "4kb": 4096,
 		"1m": 1 << 20, "1g": 1 << 30, "2t": 2 << 40, " 8m ": 8 << 20,
+		"8388607t": 8388607 << 40, "9223372036854775807": 1<<63 - 1,
 	}
 	for in, want := range good {
 		got, err := parseSize(in)
@@ -18,7 +19,8 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("parseSize(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "0", "-4k", "k", "4x", "1.5m", "4 k", "abc", "99999999999999999999"} {
+	for _, in := range []string{"", "0", "-4k", "k", "4x", "1.5m", "4 k", "abc", "99999999999999999999",
+		"16777216t", "8388608t", "9223372036854775807k"} { // overflow int64
 		if got, err := parseSize(in); err == nil {
 			t.Errorf("parseSize(%q) = %d, want an error", in, got)
 		}

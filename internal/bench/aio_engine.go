@@ -29,7 +29,9 @@ type AIOEngine struct{}
 func (AIOEngine) Name() string { return "aio" }
 
 // Run runs job: unless job.Warm it drops job.Path from the page cache
-// (EvictCache), opens it O_RDWR (plus O_DIRECT when job.Direct), keeps
+// (EvictCache; with job.Warm it reads its first job.Size bytes in:
+// WarmCache), opens it read-only for the read-only workloads and O_RDWR
+// otherwise (plus O_DIRECT when job.Direct), keeps
 // job.QD (1..1024) requests in flight for job.Duration or until ctx is
 // done, then waits for those still in flight. The file must exist and hold
 // job.Size bytes (PrepareFile). A failed, short or refused request ends

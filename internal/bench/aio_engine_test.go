@@ -123,7 +123,10 @@ func runLoop(t *testing.T, path string, direct bool, bs, qd int, d time.Duration
 		t.Fatal(err)
 	}
 	defer c.Close()
-	buf := AlignedBuffer(qd * bs)
+	buf, err := AlignedBuffer(qd * bs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer FreeAligned(buf)
 	for i := range buf {
 		buf[i] = fill

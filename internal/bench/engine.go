@@ -5,6 +5,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 )
 
@@ -43,8 +44,8 @@ type Result struct {
 	P50Us       float64 `json:"p50_us"`
 	P99Us       float64 `json:"p99_us"`
 	P999Us      float64 `json:"p999_us"`
-	EntersPerOp float64 `json:"enters_per_op,omitempty"`
-	RatioVsC    float64 `json:"ratio_vs_c,omitempty"` // nop: ringo ns/op over C liburing ns/op
+	EntersPerOp float64 `json:"enters_per_op,omitempty"` // always present in the rows of engines that count enters (MarshalJSON)
+	RatioVsC    float64 `json:"ratio_vs_c,omitempty"`    // nop: ringo ns/op over C liburing ns/op
 	Threads     int     `json:"threads"`
 	Note        string  `json:"note,omitempty"` // e.g. "fio not installed"
 	// Rounds is how many runs the row is the median of (MedianRun);
@@ -53,6 +54,28 @@ type Result struct {
 	Rounds  int     `json:"rounds,omitempty"`
 	IOPSMin float64 `json:"iops_min,omitempty"`
 	IOPSMax float64 `json:"iops_max,omitempty"`
+}
+
+// MarshalJSON encodes r with its JSON field names. enters_per_op is left
+// out of the rows of engines that do not count io_uring_enter calls, and
+// always present, 0 included, in those that do (ringo's engines and the
+// raw ring on files).
+func (r Result) MarshalJSON() ([]byte, error) {
+	type plain Result // without the method
+	if !countsEnters(r) {
+		return json.Marshal(plain(r))
+	}
+	// The outer field hides the embedded one of the same JSON name.
+	return json.Marshal(struct {
+		plain
+		EntersPerOp float64 `json:"enters_per_op"`
+	}{plain(r), r.EntersPerOp})
+}
+
+// countsEnters reports whether r's engine counts its io_uring_enter calls:
+// ringo's engines ("uring", "uring-…") and the raw ring, on files.
+func countsEnters(r Result) bool {
+	return (r.Bench == "file" || r.Bench == "smallfiles") && (isRingo(r.Engine) || r.Engine == "ring")
 }
 
 // FileEngine runs a FileJob and measures it.

@@ -1,13 +1,16 @@
 package bench
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -21,18 +24,21 @@ const bufAlign = 4096
 // it is outside the Go heap: the garbage collector neither scans nor moves
 // it, and it is never freed unless passed to FreeAligned. Benchmarks
 // allocate a handful per run, so leaking them is acceptable; long-lived
-// callers should free them. It returns nil for n <= 0 and panics if the
-// mapping fails (like make when out of memory).
-func AlignedBuffer(n int) []byte {
+// callers should free them. It returns nil, nil for n <= 0, and an error
+// if the mapping fails (a size larger than memory, for instance).
+func AlignedBuffer(n int) ([]byte, error) {
 	if n <= 0 {
-		return nil
+		return nil, nil
+	}
+	if n > math.MaxInt-bufAlign {
+		return nil, fmt.Errorf("bench: aligned buffer of %d bytes: too large", n)
 	}
 	size := (n + bufAlign - 1) &^ (bufAlign - 1)
 	b, err := unix.Mmap(-1, 0, size, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
 	if err != nil {
-		panic(fmt.Sprintf("bench: AlignedBuffer(%d): mmap: %v", n, err))
+		return nil, fmt.Errorf("bench: aligned buffer of %s: %w", fmtBytes(int64(n)), err)
 	}
-	return b[:n]
+	return b[:n], nil
 }
 
 // FreeAligned unmaps a buffer returned by AlignedBuffer (it must be the
@@ -55,17 +61,25 @@ const prepareChunk = 1 << 20
 // a file already large enough is left alone. The data is written in 1 MiB
 // chunks and fsync'd. Before writing it checks the free space of the
 // filesystem and fails with "size X does not fit: only Y free on DIR".
-func PrepareFile(path string, size int64) error {
+//
+// ctx is checked before each chunk: when it is done, PrepareFile undoes
+// what it did (it removes a file it created, truncates a file it extended
+// back to its former size) and returns ctx's error.
+func PrepareFile(ctx context.Context, path string, size int64) error {
 	if size <= 0 {
 		return fmt.Errorf("prepare %s: size must be positive, got %d", path, size)
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	var have int64
+	existed := false
 	switch st, err := os.Stat(path); {
 	case err == nil:
 		if !st.Mode().IsRegular() {
 			return fmt.Errorf("prepare %s: not a regular file", path)
 		}
-		have = st.Size()
+		have, existed = st.Size(), true
 		if have >= size {
 			return nil
 		}
@@ -75,11 +89,10 @@ func PrepareFile(path string, size int64) error {
 	}
 
 	dir := filepath.Dir(path)
-	var sfs unix.Statfs_t
-	if err := unix.Statfs(dir, &sfs); err != nil {
-		return fmt.Errorf("prepare %s: statfs %s: %w", path, dir, err)
+	free, err := FreeSpace(dir)
+	if err != nil {
+		return fmt.Errorf("prepare %s: %w", path, err)
 	}
-	free := int64(sfs.Bavail) * int64(sfs.Bsize)
 	if need := size - have; need > free {
 		return fmt.Errorf("size %s does not fit: only %s free on %s", fmtBytes(size), fmtBytes(free), dir)
 	}
@@ -88,25 +101,48 @@ func PrepareFile(path string, size int64) error {
 	if err != nil {
 		return fmt.Errorf("prepare %s: %w", path, err)
 	}
+	// undo closes f and puts path back as it was.
+	undo := func() {
+		f.Close()
+		if existed {
+			os.Truncate(path, have)
+		} else {
+			os.Remove(path)
+		}
+	}
 	buf := make([]byte, prepareChunk)
 	rng := rand.NewChaCha8([32]byte{'r', 'i', 'n', 'g', 'o'})
 	for off := have; off < size; {
+		if err := ctx.Err(); err != nil {
+			undo()
+			return err
+		}
 		n := min(int64(len(buf)), size-off)
 		_, _ = rng.Read(buf[:n]) // never fails
 		if _, err := f.WriteAt(buf[:n], off); err != nil {
-			f.Close()
+			undo()
 			return fmt.Errorf("prepare %s: %w", path, err)
 		}
 		off += n
 	}
 	if err := f.Sync(); err != nil {
-		f.Close()
+		undo()
 		return fmt.Errorf("prepare %s: fsync: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("prepare %s: %w", path, err)
 	}
 	return nil
+}
+
+// FreeSpace returns the bytes available to an unprivileged user on the
+// filesystem of dir (statfs f_bavail × f_bsize).
+func FreeSpace(dir string) (int64, error) {
+	var sfs unix.Statfs_t
+	if err := unix.Statfs(dir, &sfs); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", dir, err)
+	}
+	return int64(sfs.Bavail) * int64(sfs.Bsize), nil
 }
 
 // EvictCache drops path's pages from the page cache (fdatasync, then
@@ -170,7 +206,10 @@ func CheckDirect(path string) error {
 	// Some filesystems (FUSE, network) accept the open and refuse the I/O.
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err == nil && st.Size >= bufAlign {
-		buf := AlignedBuffer(bufAlign)
+		buf, err := AlignedBuffer(bufAlign)
+		if err != nil {
+			return fmt.Errorf("direct I/O check of %s: %w", path, err)
+		}
 		defer FreeAligned(buf)
 		if _, err := unix.Pread(fd, buf, 0); err != nil {
 			if errors.Is(err, unix.EINVAL) {
@@ -255,34 +294,95 @@ func fmtBytes(n int64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// WarmCache reads path whole through the page cache, so a warm run starts
-// with every page cached whichever engine ran before it.
-func WarmCache(path string) error {
-	f, err := os.Open(path)
+// WarmCache reads the first size bytes of path (the region a job uses)
+// through the page cache, so a warm run starts with every page it can
+// touch cached whichever engine ran before it. Readahead is turned off on
+// the descriptor (POSIX_FADV_RANDOM), so nothing past size is read in: the
+// rest of a large file keeps its cache state. A file shorter than size is
+// read whole.
+func WarmCache(path string, size int64) error {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return fmt.Errorf("warm cache of %s: %w", path, err)
 	}
-	defer f.Close()
-	buf := make([]byte, 1<<20)
-	for {
-		_, err := f.Read(buf)
-		if err == io.EOF {
-			return nil
+	defer unix.Close(fd)
+	_ = unix.Fadvise(fd, 0, 0, unix.FADV_RANDOM) // only limits readahead
+	buf := make([]byte, min(1<<20, max(size, 0)))
+	for off := int64(0); off < size; {
+		n, err := unix.Pread(fd, buf[:min(int64(len(buf)), size-off)], off)
+		if errors.Is(err, unix.EINTR) {
+			continue
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("warm cache of %s: %w", path, err)
 		}
+		if n == 0 {
+			return nil // end of file
+		}
+		off += int64(n)
 	}
+	return nil
 }
 
-// setCache puts job.Path's page cache in the state the job asks for:
-// filled for warm runs, dropped otherwise (fio's --invalidate=1).
+// setCache puts job.Path's page cache in the state the job asks for: its
+// first job.Size bytes read in for warm runs, the whole file dropped
+// otherwise (fio's --invalidate=1).
 func setCache(job FileJob) error {
 	if job.Path == "" {
 		return nil
 	}
 	if job.Warm {
-		return WarmCache(job.Path)
+		return WarmCache(job.Path, job.Size)
 	}
 	return EvictCache(job.Path)
+}
+
+// openFlags are the open(2) access flags job needs: read-only for the
+// read-only workloads (randread, read), so that a file the user may only
+// read can be measured, read-write otherwise; plus O_DIRECT for direct
+// jobs.
+func openFlags(job FileJob) int {
+	flags := unix.O_RDWR
+	if ReadOnly(job.RW) {
+		flags = unix.O_RDONLY
+	}
+	if job.Direct {
+		flags |= unix.O_DIRECT
+	}
+	return flags
+}
+
+// ReadOnly reports whether workload rw only reads (randread, read).
+func ReadOnly(rw string) bool { return rw == "randread" || rw == "read" }
+
+// DirectAlign returns the alignment, in bytes, that O_DIRECT offsets and
+// lengths need on path: the filesystem's own answer (statx
+// STATX_DIOALIGN) when path is a regular file and the filesystem gives
+// one, else the logical block size of the block device under path (or
+// under its directory, when path does not exist yet), else 512. It
+// returns 0 when the filesystem says it has no direct I/O at all
+// (CheckDirect explains that case).
+func DirectAlign(path string) int64 {
+	var stx unix.Statx_t
+	if err := unix.Statx(unix.AT_FDCWD, path, 0, unix.STATX_DIOALIGN|unix.STATX_TYPE, &stx); err == nil &&
+		stx.Mode&unix.S_IFMT == unix.S_IFREG && stx.Mask&unix.STATX_DIOALIGN != 0 {
+		return int64(stx.Dio_offset_align)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		if err := unix.Stat(filepath.Dir(path), &st); err != nil {
+			return 512
+		}
+	}
+	maj, mnr := unix.Major(st.Dev), unix.Minor(st.Dev)
+	for _, p := range []string{"queue/logical_block_size", "../queue/logical_block_size"} { // disk, partition
+		b, err := os.ReadFile(fmt.Sprintf("/sys/dev/block/%d:%d/%s", maj, mnr, p))
+		if err != nil {
+			continue
+		}
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
+			return n
+		}
+	}
+	return 512
 }

@@ -2,10 +2,16 @@ package bench
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -38,7 +44,10 @@ func diskTempDir(t *testing.T) string {
 
 func TestAlignedBuffer(t *testing.T) {
 	for _, n := range []int{1, 512, 4096, 4097, 1 << 20} {
-		b := AlignedBuffer(n)
+		b, err := AlignedBuffer(n)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(b) != n {
 			t.Fatalf("len = %d, want %d", len(b), n)
 		}
@@ -50,11 +59,43 @@ func TestAlignedBuffer(t *testing.T) {
 			t.Fatalf("FreeAligned: %v", err)
 		}
 	}
-	if AlignedBuffer(0) != nil {
-		t.Error("AlignedBuffer(0) != nil")
+	if b, err := AlignedBuffer(0); b != nil || err != nil {
+		t.Errorf("AlignedBuffer(0) = %v, %v; want nil, nil", b, err)
 	}
 	if err := FreeAligned(nil); err != nil {
 		t.Error(err)
+	}
+}
+
+// A buffer larger than memory is an error, not a panic (--bs 64m --qd 512
+// on the aio engine used to panic).
+func TestAlignedBufferTooLarge(t *testing.T) {
+	for _, n := range []int{1 << 62, math.MaxInt} {
+		b, err := AlignedBuffer(n)
+		if err == nil || b != nil {
+			FreeAligned(b)
+			t.Errorf("AlignedBuffer(%d) = %d bytes, %v; want an error", n, len(b), err)
+		}
+	}
+}
+
+// Jobs whose buffers, QD×BS, exceed MaxInFlightBytes are refused before
+// anything is allocated.
+func TestValidateFileJobInFlightCap(t *testing.T) {
+	job := FileJob{RW: "randread", BS: 64 << 20, QD: 512, Size: 1 << 40, Duration: time.Second}
+	if err := validateFileJob(job); err == nil || !strings.Contains(err.Error(), "1.0 GiB") {
+		t.Errorf("qd 512 × bs 64m: %v", err)
+	}
+	p := preparedFile(t)
+	job.Path = p
+	for _, e := range []FileEngine{AIOEngine{}, RingEngine{}, OSEngine{}, UringEngine{}} {
+		if _, err := e.Run(t.Context(), job); err == nil {
+			t.Errorf("%s ran qd 512 × bs 64m", e.Name())
+		}
+	}
+	job.QD, job.BS = 16, 64<<20
+	if err := validateFileJob(job); err != nil {
+		t.Errorf("qd 16 × bs 64m = 1 GiB: %v", err)
 	}
 }
 
@@ -89,13 +130,13 @@ func TestPrepareFile(t *testing.T) {
 	dir := diskTempDir(t)
 	p := filepath.Join(dir, "data")
 	const size = 3<<20 + 12345 // not a multiple of the chunk
-	if err := PrepareFile(p, size); err != nil {
+	if err := PrepareFile(t.Context(), p, size); err != nil {
 		t.Fatal(err)
 	}
 	first := checkPrepared(t, p, size)
 
 	// Large enough: untouched.
-	if err := PrepareFile(p, 1<<20); err != nil {
+	if err := PrepareFile(t.Context(), p, 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	if again := checkPrepared(t, p, size); !bytes.Equal(first, again) {
@@ -103,7 +144,7 @@ func TestPrepareFile(t *testing.T) {
 	}
 
 	// Smaller: extended, existing bytes kept.
-	if err := PrepareFile(p, 5<<20); err != nil {
+	if err := PrepareFile(t.Context(), p, 5<<20); err != nil {
 		t.Fatal(err)
 	}
 	if ext := checkPrepared(t, p, 5<<20); !bytes.Equal(ext[:size], first) {
@@ -122,20 +163,20 @@ func TestPrepareFileErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	free := int64(sfs.Bavail) * int64(sfs.Bsize)
-	err := PrepareFile(filepath.Join(dir, "huge"), free+1<<40)
+	err := PrepareFile(t.Context(), filepath.Join(dir, "huge"), free+1<<40)
 	if err == nil || !strings.Contains(err.Error(), "does not fit: only") || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("too big: got %v", err)
 	}
 	if _, serr := os.Stat(filepath.Join(dir, "huge")); serr == nil {
 		t.Fatal("file created although it does not fit")
 	}
-	if err := PrepareFile(filepath.Join(dir, "x"), 0); err == nil {
+	if err := PrepareFile(t.Context(), filepath.Join(dir, "x"), 0); err == nil {
 		t.Fatal("size 0 accepted")
 	}
-	if err := PrepareFile(dir, 4096); err == nil {
+	if err := PrepareFile(t.Context(), dir, 4096); err == nil {
 		t.Fatal("directory accepted")
 	}
-	if err := PrepareFile(filepath.Join(dir, "missing", "x"), 4096); err == nil {
+	if err := PrepareFile(t.Context(), filepath.Join(dir, "missing", "x"), 4096); err == nil {
 		t.Fatal("missing directory accepted")
 	}
 	if err := EvictCache(filepath.Join(dir, "missing")); err == nil {
@@ -143,10 +184,204 @@ func TestPrepareFileErrors(t *testing.T) {
 	}
 }
 
+// An interrupted PrepareFile puts the file back as it found it: a file it
+// created is removed, a file it extended is cut back to its old size.
+func TestPrepareFileInterrupted(t *testing.T) {
+	dir := diskTempDir(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	p := filepath.Join(dir, "new")
+	if err := PrepareFile(ctx, p, 4<<20); !errors.Is(err, context.Canceled) {
+		t.Fatalf("PrepareFile with a cancelled context: %v", err)
+	}
+	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("partial file left behind: %v", err)
+	}
+
+	old := filepath.Join(dir, "old")
+	if err := PrepareFile(t.Context(), old, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	before := checkPrepared(t, old, 1<<20)
+	if err := PrepareFile(ctx, old, 4<<20); !errors.Is(err, context.Canceled) {
+		t.Fatalf("PrepareFile with a cancelled context: %v", err)
+	}
+	if after := checkPrepared(t, old, 1<<20); !bytes.Equal(before, after) {
+		t.Error("an interrupted extension changed the existing bytes")
+	}
+}
+
+// resident returns, per page of path's first size bytes, whether it is
+// in the page cache (mincore of a mapping of the file).
+func resident(t *testing.T, path string, size int) []bool {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	m, err := unix.Mmap(int(f.Fd()), 0, size, unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	page := os.Getpagesize()
+	vec := make([]byte, (size+page-1)/page)
+	if _, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); errno != 0 {
+		t.Fatalf("mincore: %v", errno)
+	}
+	in := make([]bool, len(vec))
+	for i, v := range vec {
+		in[i] = v&1 != 0
+	}
+	return in
+}
+
+// WarmCache reads in the job's region, [0, size), and nothing far past it.
+func TestWarmCacheRegion(t *testing.T) {
+	p := preparedFile(t) // workersTestSize: 8 MiB
+	if err := EvictCache(p); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(resident(t, p, workersTestSize), true) {
+		t.Skip("EvictCache left pages cached: cannot observe WarmCache")
+	}
+	const warm = 1 << 20
+	if err := WarmCache(p, warm); err != nil {
+		t.Fatal(err)
+	}
+	in := resident(t, p, workersTestSize)
+	page := os.Getpagesize()
+	for i, r := range in {
+		switch off := i * page; {
+		case off < warm && !r:
+			t.Fatalf("page at %d, in the warmed region, is not cached", off)
+		case off >= 2*warm && r:
+			t.Fatalf("page at %d, past the warmed region (%d bytes), was read in", off, warm)
+		}
+	}
+	// Through setCache, as the engines call it: the job's Size.
+	if err := setCache(FileJob{Path: p, Warm: true, Size: workersTestSize}); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(resident(t, p, workersTestSize), false) {
+		t.Error("a warm job's region is not all cached")
+	}
+	// A size past the end of the file reads it whole.
+	if err := WarmCache(p, 2*workersTestSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := WarmCache(filepath.Join(filepath.Dir(p), "missing"), 1); err == nil {
+		t.Error("WarmCache of a missing file succeeded")
+	}
+}
+
+func TestDirectAlign(t *testing.T) {
+	dir := diskTempDir(t)
+	p := filepath.Join(dir, "data")
+	// Before the file exists: the block device under its directory.
+	a := DirectAlign(p)
+	if a < 512 || a > 64<<10 || a&(a-1) != 0 {
+		t.Errorf("DirectAlign of a new file = %d, want a power of two from 512", a)
+	}
+	if err := PrepareFile(t.Context(), p, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if CheckDirect(p) != nil {
+		return
+	}
+	// A file with working O_DIRECT: statx's answer, which a read of that
+	// size at that offset must satisfy.
+	a = DirectAlign(p)
+	if a < 1 || a > bufAlign || bufAlign%a != 0 {
+		t.Fatalf("DirectAlign = %d", a)
+	}
+	fd, err := unix.Open(p, unix.O_RDONLY|unix.O_DIRECT, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	buf, err := AlignedBuffer(bufAlign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer FreeAligned(buf)
+	if _, err := unix.Pread(fd, buf[:a], a); err != nil {
+		t.Errorf("O_DIRECT read of %d bytes at %d: %v", a, a, err)
+	}
+}
+
+// fsImmutableFL is FS_IMMUTABLE_FL of FS_IOC_SETFLAGS (chattr +i).
+const fsImmutableFL = 0x10
+
+// makeReadOnly makes opening path for writing fail (chmod 0444, or for
+// root, which ignores permissions, the immutable attribute), or skips.
+func makeReadOnly(t *testing.T, path string) {
+	t.Helper()
+	if err := os.Chmod(path, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS)
+		if err == nil {
+			err = unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags|fsImmutableFL))
+		}
+		if err != nil {
+			t.Skipf("cannot make %s read-only for root: %v", path, err)
+		}
+		t.Cleanup(func() {
+			f, err := os.Open(path)
+			if err != nil {
+				return
+			}
+			defer f.Close()
+			unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags&^fsImmutableFL))
+		})
+	}
+	if f, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
+		f.Close()
+		t.Skipf("%s is still writable", path)
+	}
+}
+
+// Every engine reads a file it may not write; the write workloads are
+// refused by the open, not by a failed request.
+func TestEnginesReadOnlyFile(t *testing.T) {
+	p := preparedFile(t)
+	makeReadOnly(t, p)
+	engines := []FileEngine{OSEngine{}, UringEngine{}, AIOEngine{}, RingEngine{}}
+	if _, err := exec.LookPath("fio"); err == nil {
+		engines = append(engines, FioEngine{})
+	}
+	for _, e := range engines {
+		for _, rw := range []string{"randread", "read"} {
+			job := FileJob{RW: rw, BS: 4096, QD: 2, Size: workersTestSize, Path: p, Duration: 50 * time.Millisecond}
+			r, err := e.Run(t.Context(), job)
+			if err != nil {
+				t.Errorf("%s %s on a read-only file: %v", e.Name(), rw, err)
+			} else if r.Ops <= 0 {
+				t.Errorf("%s %s on a read-only file: no operations", e.Name(), rw)
+			}
+		}
+		if _, ok := e.(FioEngine); ok {
+			continue
+		}
+		job := FileJob{RW: "randwrite", BS: 4096, QD: 2, Size: workersTestSize, Path: p, Duration: 50 * time.Millisecond}
+		if _, err := e.Run(t.Context(), job); err == nil {
+			t.Errorf("%s randwrite on a read-only file succeeded", e.Name())
+		}
+	}
+}
+
 func TestCheckDirect(t *testing.T) {
 	dir := diskTempDir(t)
 	p := filepath.Join(dir, "data")
-	if err := PrepareFile(p, 1<<20); err != nil {
+	if err := PrepareFile(t.Context(), p, 1<<20); err != nil {
 		t.Fatal(err)
 	}
 	if err := CheckDirect(p); err != nil {

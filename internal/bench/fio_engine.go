@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // defaultFioEngine is the fio ioengine used when FioEngine.IOEngine is "".
@@ -57,7 +60,7 @@ func fioArgs(job FileJob, ioengine string) []string {
 	}
 	args := []string{
 		"--name=ringo",
-		"--filename=" + job.Path,
+		"--filename=" + fioEscape(job.Path),
 		"--rw=" + job.RW,
 		"--bs=" + strconv.Itoa(job.BS),
 		"--direct=" + strconv.Itoa(direct),
@@ -83,6 +86,12 @@ func fioArgs(job FileJob, ioengine string) []string {
 	return args
 }
 
+// fioEscape escapes the colons of path for fio's --filename, which splits
+// its value on ':' into several files unless the colon is written "\:"
+// (fio removes the one backslash before a colon and keeps every other
+// backslash, so no other character needs escaping).
+func fioEscape(path string) string { return strings.ReplaceAll(path, ":", `\:`) }
+
 // fioDuration formats d for fio's --runtime: whole seconds as "Ns", other
 // durations in milliseconds.
 func fioDuration(d time.Duration) string {
@@ -93,7 +102,12 @@ func fioDuration(d time.Duration) string {
 }
 
 // Run runs fio on job. Without fio in PATH it returns a Result carrying
-// only the note "fio not installed", and no error.
+// only the note "fio not installed", and no error. The page cache is set
+// as for the other engines (setCache: the job's region read in for warm
+// jobs, the file dropped otherwise) before fio starts. Threads is the
+// largest number of threads the fio process was seen to have while it
+// ran (its /proc/PID/task entries, sampled), 0 if it ended before the
+// first sample.
 func (e FioEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 	name := e.Name()
 	blank := Result{Bench: "file", Engine: name, RW: job.RW, BS: job.BS, QD: job.QD, Direct: job.Direct, Warm: job.Warm}
@@ -105,11 +119,20 @@ func (e FioEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 	if err := validateFileJob(job); err != nil {
 		return Result{}, err
 	}
+	if err := setCache(job); err != nil {
+		return blank, err
+	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, fioArgs(job, e.ioengine())...)
 	cmd.Stdout = &stdout
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return blank, fmt.Errorf("fio: %w", err)
+	}
+	threads := watchThreads(cmd.Process.Pid)
+	err = cmd.Wait()
+	nthreads := threads.stop()
+	if err != nil {
 		if ctx.Err() != nil {
 			return blank, ctx.Err()
 		}
@@ -126,12 +149,71 @@ func (e FioEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 	if err != nil {
 		return blank, err
 	}
-	if fioSyncEngines[e.ioengine()] {
-		r.Threads = job.QD
-	} else {
-		r.Threads = 1
-	}
+	r.Threads = nthreads
 	return r, nil
+}
+
+// fioThreadSample is how often watchThreads counts the child's threads.
+const fioThreadSample = 10 * time.Millisecond
+
+// threadWatch samples the thread count of a child process.
+type threadWatch struct {
+	done chan struct{}
+	max  chan int
+}
+
+// watchThreads starts counting the threads of the child process pid (not
+// yet waited for) every fioThreadSample, until stop. It holds a descriptor
+// of the process's /proc directory, opened now while pid cannot have been
+// reused, so that samples taken after the child has ended and been reaped
+// never count another process's threads. The first sample is taken before
+// it returns.
+func watchThreads(pid int) *threadWatch {
+	w := &threadWatch{done: make(chan struct{}), max: make(chan int, 1)}
+	dirfd, err := unix.Open("/proc/"+strconv.Itoa(pid), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		w.max <- 0
+		return w
+	}
+	most := countTasks(dirfd) // a first sample now, however short the run
+	go func() {
+		defer unix.Close(dirfd)
+		t := time.NewTicker(fioThreadSample)
+		defer t.Stop()
+		for {
+			most = max(most, countTasks(dirfd))
+			select {
+			case <-w.done:
+				w.max <- most
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return w
+}
+
+// stop ends the sampling and returns the largest count seen.
+func (w *threadWatch) stop() int {
+	close(w.done)
+	return <-w.max
+}
+
+// countTasks returns the number of entries of the "task" directory under
+// the /proc/PID directory procDir, 0 if it cannot be read (the process has
+// ended).
+func countTasks(procDir int) int {
+	fd, err := unix.Openat(procDir, "task", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return 0
+	}
+	f := os.NewFile(uintptr(fd), "task")
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return 0
+	}
+	return len(names)
 }
 
 // fioOutput is the part of fio's --output-format=json that we read.

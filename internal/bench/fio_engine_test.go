@@ -7,9 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func approx(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b)) }
@@ -37,6 +40,11 @@ func TestFioArgs(t *testing.T) {
 		if !slices.Contains(args, a) {
 			t.Errorf("psync args %v lack %s", args, a)
 		}
+	}
+	// fio splits --filename on ':' unless escaped.
+	job.Path = `/d/a:b\c:`
+	if args := fioArgs(job, "psync"); !slices.Contains(args, `--filename=/d/a\:b\c\:`) {
+		t.Errorf("colons not escaped: %v", args)
 	}
 	job.RW = "read"
 	args = fioArgs(job, "libaio")
@@ -176,9 +184,9 @@ func TestFioEngineIntegration(t *testing.T) {
 		direct  bool
 		threads int
 	}{
-		{FioEngine{}, "randread", 8, true, 1},
-		{FioEngine{IOEngine: "psync"}, "randrw", 2, false, 2},
-		{FioEngine{IOEngine: "libaio"}, "read", 4, true, 1},
+		{FioEngine{}, "randread", 8, true, 2},
+		{FioEngine{IOEngine: "psync"}, "randrw", 2, false, 3},
+		{FioEngine{IOEngine: "libaio"}, "read", 4, true, 2},
 	} {
 		if c.direct && !direct {
 			c.direct = false
@@ -193,12 +201,112 @@ func TestFioEngineIntegration(t *testing.T) {
 			t.Fatalf("%s %+v: %v", c.e.Name(), job, err)
 		}
 		checkFileResult(t, r, job, c.e.Name())
-		if r.Threads != c.threads || r.Note != "" {
-			t.Errorf("threads %d note %q", r.Threads, r.Note)
+		// Measured: fio's job threads and its own (main, helper).
+		if r.Threads < c.threads || r.Note != "" {
+			t.Errorf("threads %d (want at least %d) note %q", r.Threads, c.threads, r.Note)
 		}
 		t.Logf("%s %s qd=%d: %.0f IOPS, %.2f µs CPU/op, p50 %.1f µs", r.Engine, r.RW, r.QD, r.IOPS, r.CPUUsPerOp, r.P50Us)
 	}
 	if st, err := os.Stat(p); err != nil || st.Size() != workersTestSize {
 		t.Fatalf("file changed size: %v", err)
 	}
+}
+
+// A path with colons is one file to fio, not several.
+func TestFioEngineColonPath(t *testing.T) {
+	if _, err := exec.LookPath("fio"); err != nil {
+		t.Skip("fio not installed")
+	}
+	dir := diskTempDir(t)
+	p := filepath.Join(dir, "a:b:c.dat")
+	if err := PrepareFile(t.Context(), p, 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	job := FileJob{RW: "randread", BS: 4096, QD: 2, Size: 1 << 20, Path: p, Duration: 50 * time.Millisecond}
+	r, err := FioEngine{IOEngine: "psync"}.Run(t.Context(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Ops <= 0 {
+		t.Errorf("no operations: %+v", r)
+	}
+	names, _ := os.ReadDir(dir)
+	if len(names) != 1 {
+		t.Errorf("fio made other files next to %s: %v", p, names)
+	}
+	for _, stray := range []string{filepath.Join(dir, "a"), "b", "c.dat"} {
+		if _, err := os.Stat(stray); err == nil {
+			os.Remove(stray)
+			t.Errorf("fio used %s", stray)
+		}
+	}
+}
+
+// A warm fio run starts with the job's region cached, as the other
+// engines' do: after a run too short to read the file (1 ms), every page
+// of it is in the page cache.
+func TestFioEngineWarm(t *testing.T) {
+	if _, err := exec.LookPath("fio"); err != nil {
+		t.Skip("fio not installed")
+	}
+	p := preparedFile(t)
+	if err := EvictCache(p); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(resident(t, p, workersTestSize), true) {
+		t.Skip("EvictCache left pages cached: cannot observe the warm-up")
+	}
+	job := FileJob{RW: "randread", BS: 4096, QD: 1, Warm: true, Size: workersTestSize, Path: p, Duration: time.Millisecond}
+	if _, err := (FioEngine{IOEngine: "psync"}).Run(t.Context(), job); err != nil {
+		t.Fatal(err)
+	}
+	in := resident(t, p, workersTestSize)
+	if n := len(in) - countTrue(in); n > 0 {
+		t.Errorf("%d of %d pages not cached after a warm fio run", n, len(in))
+	}
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// watchThreads counts a child's threads while it runs and stops at once
+// when asked, whether or not the child is still there.
+func TestWatchThreads(t *testing.T) {
+	cmd := exec.Command("sleep", "10")
+	if err := cmd.Start(); err != nil {
+		t.Skip(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	w := watchThreads(cmd.Process.Pid)
+	deadline := time.Now().Add(10 * time.Second)
+	for countTasks(mustOpenProc(t, cmd.Process.Pid)) < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if n := w.stop(); n != 1 {
+		t.Errorf("sleep had %d threads, want 1", n)
+	}
+	// A process that is gone: nothing to count.
+	if n := watchThreads(cmd.Process.Pid).stop(); n != 0 {
+		t.Errorf("a reaped process has %d threads", n)
+	}
+}
+
+func mustOpenProc(t *testing.T, pid int) int {
+	t.Helper()
+	fd, err := unix.Open("/proc/"+strconv.Itoa(pid), unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Close(fd) })
+	return fd
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io/fs"
 	"os"
-	"syscall"
 )
 
 // OSEngine runs file jobs with the Go standard library: one goroutine per
@@ -15,7 +14,8 @@ type OSEngine struct{}
 // Name is "os".
 func (OSEngine) Name() string { return "os" }
 
-// Run opens job.Path read-write (with O_DIRECT when job.Direct) and runs
+// Run opens job.Path (read-only for the read-only workloads, read-write
+// otherwise, with O_DIRECT when job.Direct: openFlags) and runs
 // job with RunWorkers. The file must exist and hold job.Size bytes
 // (PrepareFile).
 func (e OSEngine) Run(ctx context.Context, job FileJob) (Result, error) {
@@ -30,15 +30,11 @@ func (e OSEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 	return RunWorkers(ctx, job, e.Name(), f, nil)
 }
 
-// openForJob opens job.Path read-write, with O_DIRECT for direct jobs,
-// through open (os.OpenFile or a ringo engine's OpenFile), and explains an
+// openForJob opens job.Path with openFlags(job) (read-only for read-only
+// workloads, O_DIRECT for direct jobs) through open (os.OpenFile or a ringo engine's OpenFile), and explains an
 // O_DIRECT refusal with CheckDirect.
 func openForJob[F any](job FileJob, open func(string, int, fs.FileMode) (F, error)) (F, error) {
-	flag := os.O_RDWR
-	if job.Direct {
-		flag |= syscall.O_DIRECT
-	}
-	f, err := open(job.Path, flag, 0)
+	f, err := open(job.Path, openFlags(job), 0)
 	if err != nil && job.Direct {
 		if derr := CheckDirect(job.Path); derr != nil {
 			var zero F

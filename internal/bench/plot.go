@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -68,6 +69,45 @@ func WritePlot(path string, rows []Result, machine string) error {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}
 	return os.WriteFile(path, svg, 0o644)
+}
+
+// CheckPlotPath reports, before a run, whether WritePlot can write path:
+// its name ends in .svg, and either it is an existing regular file that
+// can be opened for writing, or a file can be created in its directory
+// (checked by creating and removing a temporary file there). It leaves
+// nothing behind and does not touch an existing path.
+func CheckPlotPath(path string) error {
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".svg" {
+		return fmt.Errorf("plot %s: only .svg is supported", path)
+	}
+	if st, err := os.Stat(path); err == nil {
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("plot %s: not a regular file", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("plot %s: cannot write it: %w", path, pathErrCause(err))
+		}
+		return f.Close()
+	}
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".ringo-plot-*.svg")
+	if err != nil {
+		return fmt.Errorf("plot %s: cannot write to %s: %w", path, dir, pathErrCause(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return nil
+}
+
+// pathErrCause is the cause of a *fs.PathError ("permission denied"),
+// without the operation and path it names.
+func pathErrCause(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // workloadLabel describes the workload of a file row: "file randread 4k

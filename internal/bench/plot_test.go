@@ -186,3 +186,43 @@ func TestFmtTick(t *testing.T) {
 		}
 	}
 }
+
+// CheckPlotPath finds, before any run, the plots WritePlot would fail to
+// write, and leaves nothing behind.
+func TestCheckPlotPath(t *testing.T) {
+	dir := t.TempDir()
+	for _, good := range []string{filepath.Join(dir, "a.svg"), filepath.Join(dir, "B.SVG")} {
+		if err := CheckPlotPath(good); err != nil {
+			t.Errorf("CheckPlotPath(%s): %v", good, err)
+		}
+	}
+	existing := filepath.Join(dir, "old.svg")
+	if err := os.WriteFile(existing, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPlotPath(existing); err != nil {
+		t.Errorf("CheckPlotPath(existing): %v", err)
+	}
+	if b, _ := os.ReadFile(existing); string(b) != "keep" {
+		t.Errorf("CheckPlotPath changed an existing file: %q", b)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "d.svg"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ path, mention string }{
+		{filepath.Join(dir, "a.png"), "only .svg"},
+		{filepath.Join(dir, "noext"), "only .svg"},
+		{filepath.Join(dir, "missing", "a.svg"), "no such file or directory"},
+		{filepath.Join(dir, "d.svg"), "not a regular file"},
+		{filepath.Join(existing, "a.svg"), "cannot write to"},
+	} {
+		err := CheckPlotPath(c.path)
+		if err == nil || !strings.Contains(err.Error(), c.mention) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("CheckPlotPath(%s) = %v, want one line mentioning %q", c.path, err, c.mention)
+		}
+	}
+	names, _ := os.ReadDir(dir)
+	if len(names) != 2 {
+		t.Errorf("CheckPlotPath left files behind: %v", names)
+	}
+}

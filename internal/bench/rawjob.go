@@ -18,8 +18,9 @@ type rawJob struct {
 
 // startRawJob validates job for an engine that takes at most maxQD
 // requests in flight, sets the page cache as job asks (setCache), fills a
-// new aligned buffer from seed and opens job.Path O_RDWR (plus O_DIRECT
-// when job.Direct). The caller defers close before anything that hands
+// new aligned buffer from seed and opens job.Path (read-only for the
+// read-only workloads, read-write otherwise, plus O_DIRECT when
+// job.Direct: openFlags). The caller defers close before anything that hands
 // the buffer to the kernel, so that close runs last, when nothing can use
 // the buffer any more.
 func startRawJob(job FileJob, engine string, maxQD int, seed uint64) (*rawJob, error) {
@@ -32,11 +33,7 @@ func startRawJob(job FileJob, engine string, maxQD int, seed uint64) (*rawJob, e
 	if err := setCache(job); err != nil {
 		return nil, err
 	}
-	flags := unix.O_RDWR | unix.O_CLOEXEC
-	if job.Direct {
-		flags |= unix.O_DIRECT
-	}
-	fd, err := unix.Open(job.Path, flags, 0)
+	fd, err := unix.Open(job.Path, openFlags(job)|unix.O_CLOEXEC, 0)
 	if err != nil {
 		if job.Direct {
 			if derr := CheckDirect(job.Path); derr != nil {
@@ -45,7 +42,11 @@ func startRawJob(job FileJob, engine string, maxQD int, seed uint64) (*rawJob, e
 		}
 		return nil, fmt.Errorf("open %s: %w", job.Path, err)
 	}
-	buf := AlignedBuffer(job.QD * job.BS)
+	buf, err := AlignedBuffer(job.QD * job.BS)
+	if err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
 	fillRandom(buf, seed)
 	return &rawJob{fd: fd, buf: buf}, nil
 }

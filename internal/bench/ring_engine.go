@@ -44,7 +44,9 @@ type RingEngine struct{}
 func (RingEngine) Name() string { return "ring" }
 
 // Run runs job: unless job.Warm it drops job.Path from the page cache
-// (EvictCache), opens it O_RDWR (plus O_DIRECT when job.Direct), keeps
+// (EvictCache; with job.Warm it reads its first job.Size bytes in:
+// WarmCache), opens it read-only for the read-only workloads and O_RDWR
+// otherwise (plus O_DIRECT when job.Direct), keeps
 // job.QD (1..4096) requests in flight for job.Duration or until ctx is
 // done, then waits for those still in flight. The file must exist and hold
 // job.Size bytes (PrepareFile). A failed or short request ends the run

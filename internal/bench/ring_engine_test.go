@@ -96,7 +96,10 @@ func runRingLoop(t *testing.T, path string, direct, fixed bool, bs, qd int, d ti
 		t.Fatal(err)
 	}
 	defer unix.Close(fd)
-	buf := AlignedBuffer(qd * bs)
+	buf, err := AlignedBuffer(qd * bs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer FreeAligned(buf)
 	for i := range buf {
 		buf[i] = fill

@@ -175,3 +175,42 @@ func TestProgressSilentOffTerminal(t *testing.T) {
 		t.Fatalf("terminal output %q, want %q", got, want)
 	}
 }
+
+// enters_per_op is always in the rows of engines that count enters, even
+// at 0 (a run whose requests all completed without entering the kernel),
+// and left out of the others'.
+func TestJSONEntersPerOpZero(t *testing.T) {
+	for _, c := range []struct {
+		r    Result
+		want bool
+	}{
+		{Result{Bench: "file", Engine: "uring", Ops: 10}, true},
+		{Result{Bench: "file", Engine: "uring-sqpoll", Ops: 10}, true},
+		{Result{Bench: "file", Engine: "ring", Ops: 10}, true},
+		{Result{Bench: "smallfiles", Engine: "uring", Ops: 10}, true},
+		{Result{Bench: "file", Engine: "uring", Ops: 10, EntersPerOp: 0.5}, true},
+		{Result{Bench: "file", Engine: "os", Ops: 10}, false},
+		{Result{Bench: "file", Engine: "aio", Ops: 10}, false},
+		{Result{Bench: "file", Engine: "fio", Ops: 10}, false},
+	} {
+		var b bytes.Buffer
+		if err := PrintJSON(&b, c.r); err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b.Bytes(), &m); err != nil {
+			t.Fatal(err)
+		}
+		v, ok := m["enters_per_op"]
+		if ok != c.want || (ok && v != c.r.EntersPerOp) {
+			t.Errorf("%s %s: enters_per_op %v (present %v), want present %v: %s", c.r.Bench, c.r.Engine, v, ok, c.want, b.String())
+		}
+		if m["engine"] != c.r.Engine || m["ops"] != float64(c.r.Ops) {
+			t.Errorf("fields lost: %s", b.String())
+		}
+		var back Result
+		if err := json.Unmarshal(b.Bytes(), &back); err != nil || back != c.r {
+			t.Errorf("round trip: %+v, %v; want %+v", back, err, c.r)
+		}
+	}
+}

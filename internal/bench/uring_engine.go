@@ -59,7 +59,7 @@ func (u UringEngine) Run(ctx context.Context, job FileJob) (Result, error) {
 			return Result{}, err
 		}
 		defer pool.Close()
-		alloc = func(int) []byte { return pool.Get() }
+		alloc = func(int) ([]byte, error) { return pool.Get(), nil }
 	}
 	before := e.Stats()
 	r, err := RunWorkers(ctx, job, u.Name(), f, alloc)

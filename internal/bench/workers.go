@@ -11,6 +11,11 @@ import (
 	"time"
 )
 
+// MaxInFlightBytes caps a job's buffers, QD×BS bytes: the single-thread
+// engines allocate them in one piece, the others one BS buffer per request
+// in flight.
+const MaxInFlightBytes = 1 << 30
+
 // validateFileJob checks the fields every engine relies on.
 func validateFileJob(job FileJob) error {
 	switch job.RW {
@@ -29,6 +34,8 @@ func validateFileJob(job FileJob) error {
 		return fmt.Errorf("bench: duration must be positive, got %v", job.Duration)
 	case job.Mix < 0 || job.Mix > 100:
 		return fmt.Errorf("bench: read mix must be 0-100, got %d", job.Mix)
+	case int64(job.QD) > MaxInFlightBytes/int64(job.BS):
+		return fmt.Errorf("bench: queue depth %d × block size %d is more than %s of buffers", job.QD, job.BS, fmtBytes(MaxInFlightBytes))
 	}
 	return nil
 }
@@ -37,7 +44,8 @@ func validateFileJob(job FileJob) error {
 func isSequential(rw string) bool { return rw == "read" || rw == "write" }
 
 // RunWorkers runs job the goroutine-per-request way: job.QD goroutines, each
-// with its own buffer (bufAlloc(job.BS); AlignedBuffer when bufAlloc is nil)
+// with its own buffer (bufAlloc(job.BS); AlignedBuffer when bufAlloc is
+// nil; an allocation error ends the run before it starts)
 // issuing f.ReadAt / f.WriteAt back to back, so that QD requests are in
 // flight. Each request's latency goes into a per-goroutine Histogram; they
 // are merged at the end. The `os` and the ringo engines both run this way.
@@ -55,7 +63,7 @@ func isSequential(rw string) bool { return rw == "read" || rw == "write" }
 // stops all goroutines and is returned. On error, including ctx being
 // cancelled before job.Duration, the Result covers the work done so far.
 // The Result's Engine is engine.
-func RunWorkers(ctx context.Context, job FileJob, engine string, f ReaderWriterAt, bufAlloc func(n int) []byte) (Result, error) {
+func RunWorkers(ctx context.Context, job FileJob, engine string, f ReaderWriterAt, bufAlloc func(n int) ([]byte, error)) (Result, error) {
 	if err := validateFileJob(job); err != nil {
 		return Result{}, err
 	}
@@ -76,7 +84,11 @@ func RunWorkers(ctx context.Context, job FileJob, engine string, f ReaderWriterA
 	blocks := (job.Size-int64(job.BS))/int64(job.BS) + 1
 	workers := make([]*worker, job.QD)
 	for i := range workers {
-		w := &worker{buf: bufAlloc(job.BS), h: NewHistogram()}
+		buf, err := bufAlloc(job.BS)
+		if err != nil {
+			return Result{}, err
+		}
+		w := &worker{buf: buf, h: NewHistogram()}
 		if len(w.buf) < job.BS {
 			return Result{}, fmt.Errorf("bench: buffer allocator returned %d bytes, want %d", len(w.buf), job.BS)
 		}

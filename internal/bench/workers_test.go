@@ -15,7 +15,7 @@ const workersTestSize = 8 << 20
 func preparedFile(t *testing.T) string {
 	t.Helper()
 	p := filepath.Join(diskTempDir(t), "data")
-	if err := PrepareFile(p, workersTestSize); err != nil {
+	if err := PrepareFile(t.Context(), p, workersTestSize); err != nil {
 		t.Fatal(err)
 	}
 	return p
@@ -125,7 +125,7 @@ func TestRunWorkersCancel(t *testing.T) {
 	defer cancel()
 	job := FileJob{RW: "randread", BS: 4096, QD: 2, Warm: true, Size: workersTestSize, Path: p, Duration: time.Hour}
 	start := time.Now()
-	r, err := RunWorkers(ctx, job, "x", f, func(n int) []byte { return make([]byte, n) })
+	r, err := RunWorkers(ctx, job, "x", f, func(n int) ([]byte, error) { return make([]byte, n), nil })
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v", err)
 	}

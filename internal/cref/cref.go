@@ -24,6 +24,9 @@ var (
 	buildOnce sync.Once
 	nopBin    string
 	buildErr  error
+	// nopFile holds the compiled program open: its directory is removed
+	// as soon as it is built, and it is run through /proc/self/fd.
+	nopFile *os.File
 )
 
 // haveLiburing reports whether the liburing headers are installed.
@@ -56,7 +59,10 @@ func Install(pkgs ...string) error {
 }
 
 // NopBinary returns the path of the compiled C NOP benchmark, building it
-// (and installing gcc/liburing-dev) on first use.
+// (and installing gcc/liburing-dev) on first use. It is built in a new
+// temporary directory that is removed at once, whatever happens later
+// (even if the process is killed): the program is kept open, and the path
+// returned is its descriptor's, /proc/self/fd/N, which exec can run.
 func NopBinary() (string, error) {
 	buildOnce.Do(func() {
 		if _, err := exec.LookPath("gcc"); err != nil || !haveLiburing() {
@@ -65,24 +71,38 @@ func NopBinary() (string, error) {
 				return
 			}
 		}
-		dir, err := os.MkdirTemp("", "ringo-cref-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		src := filepath.Join(dir, "nop.c")
-		if err := os.WriteFile(src, nopSource, 0o644); err != nil {
-			buildErr = err
-			return
-		}
-		bin := filepath.Join(dir, "nop")
-		if out, err := exec.Command("gcc", "-O2", "-o", bin, src, "-luring").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("building the C reference: %v\n%s", err, out)
-			return
-		}
-		nopBin = bin
+		nopFile, nopBin, buildErr = build(nopSource, "nop")
 	})
 	return nopBin, buildErr
+}
+
+// build compiles the C program src (linked with liburing) in a temporary
+// directory, opens the executable and removes the directory. It returns
+// the open executable and the path that runs it.
+func build(src []byte, name string) (*os.File, string, error) {
+	dir, err := os.MkdirTemp("", "ringo-cref-")
+	if err != nil {
+		return nil, "", err
+	}
+	defer os.RemoveAll(dir)
+	c := filepath.Join(dir, name+".c")
+	if err := os.WriteFile(c, src, 0o644); err != nil {
+		return nil, "", err
+	}
+	bin := filepath.Join(dir, name)
+	if out, err := exec.Command("gcc", "-O2", "-o", bin, c, "-luring").CombinedOutput(); err != nil {
+		return nil, "", fmt.Errorf("building the C reference: %v\n%s", err, out)
+	}
+	f, err := os.Open(bin)
+	if err != nil {
+		return nil, "", err
+	}
+	path := "/proc/self/fd/" + strconv.Itoa(int(f.Fd()))
+	if _, err := os.Stat(path); err != nil {
+		f.Close()
+		return nil, "", fmt.Errorf("C reference: /proc is needed to run it: %v", err)
+	}
+	return f, path, nil
 }
 
 var nopLine = regexp.MustCompile(`([0-9.]+) ns/op`)
