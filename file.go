@@ -122,6 +122,9 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
 		fd, err = sh.run(nil, o)
 	}
+	if err == syscall.ECANCELED && e.closed.Load() {
+		err = ErrEngineClosed // Engine.Close cancelled the open
+	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}

@@ -177,6 +177,11 @@ func TestReadFileLinkedClose(t *testing.T) {
 			for {
 				got, err := e.ReadFile(name)
 				if err != nil {
+					// Whatever step Close interrupted, the caller
+					// learns the engine is closed, as from os.
+					if !errors.Is(err, fs.ErrClosed) {
+						t.Errorf("ReadFile during Engine.Close = %v; want an error matching fs.ErrClosed", err)
+					}
 					return
 				}
 				if len(got) != 3000 {
