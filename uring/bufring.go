@@ -127,6 +127,9 @@ func (b *BufRing) entry(idx uint32) *BufEntry {
 // memory should be mmap'ed or pinned. At most Entries buffers may be
 // outstanding in the ring.
 func (b *BufRing) Add(bid uint16, buf []byte) {
+	if b.ringMem == nil {
+		return // closed
+	}
 	e := b.entry(uint32(b.tail) + uint32(b.pending))
 	e.Addr = uint64(bufAddr(buf))
 	e.Len = uint32(len(buf))
@@ -151,7 +154,7 @@ func (b *BufRing) Add(bid uint16, buf []byte) {
 // The splice goes through a [2]uint16 view of the word, so it is correct
 // on either byte order.
 func (b *BufRing) Advance(n int) {
-	if n <= 0 {
+	if n <= 0 || b.ringMem == nil {
 		return
 	}
 	b.tail += uint16(n)
@@ -175,8 +178,11 @@ func (b *BufRing) Recycle(bid uint16) {
 
 // Buf returns the memory of buffer bid. A completion with CQEFBuffer
 // carrying bid and Res n > 0 filled Buf(bid)[:n]. The slice is valid
-// until Close.
+// until Close; after Close Buf returns nil.
 func (b *BufRing) Buf(bid uint16) []byte {
+	if b.bufMem == nil {
+		return nil
+	}
 	off := int(uint32(bid)&b.mask) * b.bufSize
 	return b.bufMem[off : off+b.bufSize : off+b.bufSize]
 }
@@ -192,10 +198,13 @@ func BufID(cqe *CQE) (uint16, bool) {
 
 // Close unregisters the buffer ring and unmaps its memory. No request
 // selecting from the group may be in flight: the kernel writes into a
-// buffer from the moment it picks it until the request completes. When
-// the Ring is already closed, the kernel has let go of everything and
-// Close only unmaps. If unregistering fails the memory is left mapped
-// (the kernel might still use it) and the error returned.
+// buffer from the moment it picks it until the request completes, and
+// closing the Ring does not stop that (the kernel tears a ring down in
+// the background, and a request already running in an io-wq worker goes
+// on writing), so reap every request's final completion first. If
+// unregistering fails the memory is left mapped (the kernel might still
+// use it) and the error returned. After Close, Add, Advance and Recycle
+// do nothing.
 func (b *BufRing) Close() error {
 	if b.ringMem == nil {
 		return nil

@@ -100,6 +100,10 @@ func trySetupFlag(flag uint32) (ok, definite bool) {
 	if flag&SetupDeferTaskrun != 0 {
 		p.Flags |= SetupSingleIssuer
 	}
+	if flag&SetupTaskrunFlag != 0 && flag&(SetupCoopTaskrun|SetupDeferTaskrun) == 0 {
+		// The kernel takes TASKRUN_FLAG only with one of these.
+		p.Flags |= SetupCoopTaskrun
+	}
 	if flag&SetupHybridIOPoll != 0 {
 		p.Flags |= SetupIOPoll
 	}

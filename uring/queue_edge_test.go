@@ -172,3 +172,50 @@ func TestSQEUnionLayouts(t *testing.T) {
 		t.Fatalf("level, optname at offsets 16, 20 = %#x, %#x; want 0x11, 0x22", l, o)
 	}
 }
+
+// TASKRUN_FLAG is only accepted with COOP_TASKRUN or DEFER_TASKRUN; the
+// probe must ask for it that way (6.18 has it).
+func TestProbeTaskrunFlag(t *testing.T) {
+	ok, _ := trySetupFlag(SetupTaskrunFlag)
+	r, err := New(4, &Params{Flags: SetupCoopTaskrun | SetupTaskrunFlag})
+	if err == nil {
+		r.Close()
+	}
+	if ok != (err == nil) {
+		t.Fatalf("probe says TASKRUN_FLAG supported=%v; New with COOP_TASKRUN|TASKRUN_FLAG: %v", ok, err)
+	}
+}
+
+// A closed BufRing ignores Add, Advance and Recycle, and Buf is nil.
+func TestBufRingAfterClose(t *testing.T) {
+	r := mustRing(t, 8, 0)
+	b, err := r.NewBufRing(3, 8, 64)
+	if err != nil {
+		t.Skipf("NewBufRing: %v", err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.Add(0, make([]byte, 64))
+	b.Advance(1)
+	b.Recycle(0)
+	if got := b.Buf(0); got != nil {
+		t.Fatalf("Buf after Close = %d bytes", len(got))
+	}
+}
+
+// Register reaches opcodes that have no wrapper: a probe through it
+// agrees with RegisterProbe.
+func TestRawRegister(t *testing.T) {
+	r := mustRing(t, 4, 0)
+	p := new(probeBuf)
+	var pin runtime.Pinner
+	pin.Pin(p)
+	defer pin.Unpin()
+	if _, err := r.Register(RegisterOpProbe, unsafe.Pointer(p), uint32(len(p.ops))); err != nil {
+		t.Fatalf("Register(PROBE): %v", err)
+	}
+	if p.hdr.LastOp == 0 {
+		t.Fatal("raw probe returned no opcodes")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"runtime"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -51,6 +52,17 @@ func (r *Ring) doRegister(op RegisterOp, arg unsafe.Pointer, n uint32) (int, err
 // registerArg issues a register call whose argument is the single heap
 // block *arg: arg is pinned (which also forces it to the heap) until the
 // call returns.
+// Register makes a raw io_uring_register(2) call on the ring with opcode
+// op (RegisterOp*; the registered-ring flag is added when the ring fd is
+// registered) and returns the kernel's result: the way to reach register
+// opcodes with no wrapper here (QUERY, ZCRX_IFQ, …), like liburing's
+// io_uring_register. arg must point to memory that is not on a goroutine
+// stack and stays put during the call (heap memory pinned with
+// runtime.Pinner, or mmap'ed memory).
+func (r *Ring) Register(op RegisterOp, arg unsafe.Pointer, nrArgs uint32) (int, error) {
+	return r.doRegister(op, arg, nrArgs)
+}
+
 func registerArg[T any](r *Ring, op RegisterOp, arg *T, n uint32) (int, error) {
 	var pin runtime.Pinner
 	pin.Pin(arg)
@@ -402,9 +414,12 @@ func (r *Ring) EnableRings() error {
 
 // ---- io-wq ----
 
-// RegisterIOWQAff sets the CPU affinity of the ring's io-wq worker
-// threads (IORING_REGISTER_IOWQ_AFF, 5.14). With SetupSQPoll it applies
-// to the workers of the SQPOLL thread.
+// RegisterIOWQAff sets the CPU affinity of the io-wq worker threads
+// (IORING_REGISTER_IOWQ_AFF, 5.14). io-wq belongs to the submitting
+// thread, not to the ring: the call acts on the io-wq of the OS thread
+// that makes it (EINVAL if that thread has none yet), so make it under
+// runtime.LockOSThread on the thread that submits. With SetupSQPoll it
+// applies to the workers of the SQPOLL thread.
 func (r *Ring) RegisterIOWQAff(cpus *unix.CPUSet) error {
 	if cpus == nil {
 		return os.NewSyscallError("io_uring_register", syscall.EINVAL)
@@ -422,7 +437,9 @@ func (r *Ring) UnregisterIOWQAff() error {
 	return err
 }
 
-// RegisterIOWQMaxWorkers sets the maximum number of io-wq workers,
+// RegisterIOWQMaxWorkers sets the maximum number of io-wq workers of the
+// calling OS thread's io-wq (see RegisterIOWQAff: lock the goroutine to the
+// thread that submits),
 // vals[0] for bounded work (regular files, block devices) and vals[1] for
 // unbounded work (sockets, pipes); 0 leaves a value unchanged
 // (IORING_REGISTER_IOWQ_MAX_WORKERS, 5.15). On return vals holds the
@@ -454,8 +471,37 @@ func (r *Ring) RegisterSyncCancel(reg *SyncCancelReg) error {
 	}
 	c := new(SyncCancelReg)
 	*c = *reg
-	_, err := registerArg(r, RegisterOpSyncCancel, c, 1)
-	return err
+	// The kernel waits interruptibly and a signal (the Go runtime sends
+	// them to preempt) ends the wait with EINTR; a plain retry would start
+	// the relative timeout again, so each retry gets the time left.
+	forever := reg.Timeout.Sec < 0 || reg.Timeout.Nsec < 0
+	deadline := time.Now().Add(time.Duration(reg.Timeout.Sec)*time.Second + time.Duration(reg.Timeout.Nsec))
+	var pin runtime.Pinner
+	pin.Pin(c)
+	defer pin.Unpin()
+	for {
+		if r.fd < 0 {
+			return ErrClosed
+		}
+		fd, op := r.fd, RegisterOpSyncCancel
+		if r.registerUseRing != 0 && r.features&FeatRegRegRing != 0 {
+			fd, op = r.enterFd, op|RegisterOpUseRegisteredRing
+		}
+		_, _, errno := unix.Syscall6(sysRegister, uintptr(fd), uintptr(op), uintptr(unsafe.Pointer(c)), 1, 0, 0)
+		if errno != syscall.EINTR {
+			if errno != 0 {
+				return os.NewSyscallError("io_uring_register", errno)
+			}
+			return nil
+		}
+		if !forever {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return os.NewSyscallError("io_uring_register", syscall.ETIME)
+			}
+			c.Timeout = Timespec{Sec: int64(left / time.Second), Nsec: int64(left % time.Second)}
+		}
+	}
 }
 
 // ---- NAPI busy polling ----

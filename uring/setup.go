@@ -101,9 +101,10 @@ type CompletionQueue struct {
 // REGISTERED_FD_ONLY need ring memory from the caller and return an index
 // instead of a descriptor (New always maps the rings and owns an fd), and
 // the MIXED layouts put 32-byte CQEs or 128-byte SQEs among the ordinary
-// ones, which the queue code does not walk. SetupFlagSupported still
+// ones, which the queue code does not walk, and SQ_REWIND (7.0) reads
+// every batch from slot 0, which GetSQE does not follow. SetupFlagSupported still
 // reports whether the kernel has them.
-const unsupportedSetupFlags = SetupNoMmap | SetupRegisteredFdOnly | SetupCQEMixed | SetupSQEMixed
+const unsupportedSetupFlags = SetupNoMmap | SetupRegisteredFdOnly | SetupCQEMixed | SetupSQEMixed | SetupSQRewind
 
 // ErrClosed is returned by operations on a closed Ring.
 var ErrClosed = errors.New("uring: ring closed")
@@ -240,8 +241,11 @@ func (r *Ring) unmap() {
 }
 
 // Close unregisters the ring fd if it was registered, unmaps the rings and
-// closes the ring. Requests still in flight are cancelled by the kernel;
-// their buffers must stay valid until Close returns. Close is idempotent.
+// closes the ring. Requests still in flight are cancelled by the kernel,
+// but in the background: one already running (in an io-wq worker, say)
+// can go on using its buffers after Close returns. Reap every request's
+// final completion before Close if their memory is to be reused.
+// Close is idempotent.
 func (r *Ring) Close() error {
 	if r.fd < 0 {
 		return ErrClosed
