@@ -53,8 +53,7 @@ type File struct {
 	// pf serves a stream file on the syscall backend through Go's
 	// network poller (nil otherwise), so Close and deadlines can end a
 	// read or write that waits, as they do for an os.File.
-	pf           *os.File
-	madeNonblock bool // ringo put pf's descriptor in non-blocking mode
+	pf *os.File
 	// openSize is the size of a regular file when it was opened
 	// (buffered files only; -1 if unknown): ReadFile's first guess.
 	openSize int64
@@ -156,22 +155,27 @@ func (e *Engine) newFile(fd int, name string, flag int, owned bool) *File {
 	// Pipes, sockets and ttys have no offsets: pread/pwrite refuse them
 	// (ESPIPE), but io_uring's READ and WRITE would ignore the offset and
 	// consume or inject data, so ReadAt and WriteAt check first.
-	f.stream = haveStat && (m == unix.S_IFIFO || m == unix.S_IFSOCK || (m == unix.S_IFCHR && !seekable(fd)))
+	f.stream = haveStat && (m == unix.S_IFIFO || m == unix.S_IFSOCK ||
+		(m != unix.S_IFREG && m != unix.S_IFDIR && m != unix.S_IFBLK && !positional(fd)))
 	f.rdLock = make(ctxLock, 1)
 	f.wrLock = f.rdLock
 	if f.stream {
 		f.wrLock = make(ctxLock, 1)
 	}
 	if e.backend != BackendIOUring {
-		if f.stream {
+		nonblock := false
+		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil {
+			nonblock = fl&unix.O_NONBLOCK != 0
+		}
+		if f.stream || (haveStat && nonblock && m != unix.S_IFREG && m != unix.S_IFDIR && m != unix.S_IFBLK) {
 			// Served by an *os.File, as os serves such files: one ringo
 			// opened goes into non-blocking mode and Go's poller, so
 			// Close and deadlines end a call that waits (os.OpenFile
 			// does the same); a descriptor handed to NewFile keeps its
 			// mode, shared with whoever else holds it (os.NewFile
 			// polls it only if it is non-blocking already).
-			if owned && unix.SetNonblock(fd, true) == nil {
-				f.madeNonblock = true
+			if owned {
+				unix.SetNonblock(fd, true)
 			}
 			f.pf = os.NewFile(uintptr(fd), name)
 		}
@@ -201,10 +205,16 @@ func (e *Engine) newFile(fd int, name string, flag int, owned bool) *File {
 	return f
 }
 
-// seekable reports whether fd has a file offset (lseek works): a tty does
-// not, /dev/null and /dev/zero do.
-func seekable(fd int) bool {
-	_, err := unix.Seek(fd, 0, io.SeekCurrent)
+// positional reports whether fd takes pread/pwrite: a tty, an eventfd, a
+// timerfd or an inotify descriptor does not (ESPIPE), /dev/null and
+// /dev/zero do. lseek is no test: it succeeds on eventfds. An empty
+// pread asks the kernel the very question, and pwrite answers it for a
+// descriptor open for writing only.
+func positional(fd int) bool {
+	_, err := unix.Pread(fd, nil, 0)
+	if err == syscall.EBADF {
+		_, err = unix.Pwrite(fd, nil, 0)
+	}
 	return err != syscall.ESPIPE
 }
 
@@ -212,22 +222,16 @@ func seekable(fd int) bool {
 func (f *File) Name() string { return f.name }
 
 // Fd returns the file descriptor. It stays valid until Close; after
-// Close it is ^uintptr(0), as os.File.Fd returns. On the syscall backend a
-// pipe or tty ringo opened is put back in blocking mode, as os.File.Fd
-// does, and its calls then block a thread each.
+// Close it is ^uintptr(0), as os.File.Fd returns. Unlike os.File.Fd it
+// never changes the descriptor's blocking mode: on the syscall backend a
+// pipe or tty ringo opened is in non-blocking mode.
 func (f *File) Fd() uintptr {
 	if f == nil || f.closing.Load() {
 		return ^uintptr(0)
 	}
-	if f.pf != nil {
-		fd := f.pf.Fd()
-		if f.madeNonblock {
-			// As os.File.Fd does for a descriptor os made non-blocking:
-			// give the caller a blocking one (calls then block a thread).
-			unix.SetNonblock(int(fd), false)
-		}
-		return fd
-	}
+	// On the syscall backend a pipe or tty ringo opened stays in
+	// non-blocking mode: switching it behind the poller's back would let
+	// a blocked read hold up Close.
 	return uintptr(f.fd)
 }
 
@@ -823,6 +827,9 @@ func (f *File) vecAll(write bool, bufs [][]byte, off int64) (n int, err error) {
 	if total > maxRW {
 		return 0, &fs.PathError{Op: op, Path: f.name, Err: errors.New("request larger than 1 GiB")}
 	}
+	// The partial-write bookkeeping below trims entries: do it on a copy,
+	// as os never changes the caller's slices.
+	bufs = append([][]byte(nil), bufs...)
 	for len(bufs) > 0 {
 		m, e := f.vec(nil, write, bufs, off)
 		if e != nil {

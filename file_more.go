@@ -191,18 +191,24 @@ func (f *File) setDeadline(write bool, t time.Time) error {
 		return err
 	}
 	defer f.decref()
+	if f.pf != nil {
+		// os may refuse (a blocking descriptor: os.ErrNoDeadline); only
+		// a deadline it took is kept, for pollRW to put back.
+		var err error
+		if write {
+			err = f.pf.SetWriteDeadline(t)
+		} else {
+			err = f.pf.SetReadDeadline(t)
+		}
+		if err != nil {
+			return f.wrap("setdeadline", err)
+		}
+	}
 	d := f.deadlineOf(write)
 	if t.IsZero() {
 		d.Store(nil)
 	} else {
 		d.Store(&t)
-	}
-	if f.pf != nil {
-		// Kept in d too: a call with a context puts it back (pollRW).
-		if write {
-			return f.wrap("setdeadline", f.pf.SetWriteDeadline(t))
-		}
-		return f.wrap("setdeadline", f.pf.SetReadDeadline(t))
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ const loopSpin = 50
 type loopState struct {
 	calls    chan func() // run on the loop's thread (register calls)
 	sleeping atomic.Bool
+	needArm  bool // guarded by mu: the doorbell poll awaits re-arming (SQ was full)
 	bellFd   int
 	bellBuf  []byte // heap: the value 1 written to the doorbell
 }
@@ -88,6 +89,9 @@ func (sh *shard) runLoop(entries uint32, p *uring.Params, ready chan<- error) {
 		default:
 		}
 		sh.mu.Lock()
+		if sh.lp.needArm {
+			sh.armLocked()
+		}
 		n := r.FlushSQ()
 		sh.queued = 0
 		stop := sh.closing && sh.outstanding.Load() == 0
@@ -178,15 +182,23 @@ func (sh *shard) reapLoop() {
 // armDoorbell (re)arms the multishot poll on the doorbell eventfd. The
 // eventfd's counter is never read: a write wakes the poll whatever its
 // value, and it would take 2^64 writes to fill it.
+// With the SQ full it marks the doorbell for re-arming, which the loop
+// retries on every turn (the flush makes room), so the loop is never left
+// asleep with no way to wake it.
 func (sh *shard) armDoorbell() {
 	sh.mu.Lock()
+	sh.armLocked()
+	sh.mu.Unlock()
+}
+
+func (sh *shard) armLocked() {
 	sqe := sh.ring.GetSQE()
 	if sqe != nil {
 		sqe.PrepPollMultishot(int32(sh.lp.bellFd), unix.POLLIN)
 		sqe.UserData = udDoorbell
 		sh.queued++
 	}
-	sh.mu.Unlock()
+	sh.lp.needArm = sqe == nil
 }
 
 // wake rings the doorbell if the loop sleeps in the kernel. Only the

@@ -70,8 +70,7 @@ func (o *op) reset() {
 	o.buf = nil
 	clear(o.iovs)
 	o.iovs = o.iovs[:0]
-	clear(o.bufs)
-	o.bufs = nil
+	o.bufs = nil // the caller's slice: drop the reference, never clear it
 	o.path = nil
 	o.timeout = 0
 	o.deadline = time.Time{}

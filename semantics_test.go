@@ -446,3 +446,123 @@ func TestEngineCloseEndsWaitingRead(t *testing.T) {
 		t.Fatalf("Read cancelled by Engine.Close = %v, want fs.ErrClosed", err)
 	}
 }
+
+// ReadV and WriteV leave the caller's [][]byte as it was.
+func TestVectoredKeepsCallerSlices(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		name := filepath.Join(t.TempDir(), "v")
+		os.WriteFile(name, []byte("abcdefgh"), 0o644)
+		f, err := e.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		a, b := make([]byte, 3), make([]byte, 5)
+		bufs := [][]byte{a, b}
+		if n, err := f.ReadV(bufs, 0); n != 8 || err != nil {
+			t.Fatalf("ReadV = %d, %v", n, err)
+		}
+		if len(bufs[0]) != 3 || len(bufs[1]) != 5 || string(bufs[0])+string(bufs[1]) != "abcdefgh" {
+			t.Fatalf("ReadV changed the caller's slices: %q", bufs)
+		}
+		if n, err := f.WriteV(bufs, 8); n != 8 || err != nil {
+			t.Fatalf("WriteV = %d, %v", n, err)
+		}
+		if len(bufs[0]) != 3 || len(bufs[1]) != 5 {
+			t.Fatalf("WriteV changed the caller's slices: %q", bufs)
+		}
+	})
+}
+
+// An eventfd has no offsets either (it is no FIFO or socket, and lseek
+// works on it): ReadAt fails with ESPIPE and leaves the counter; Read
+// takes it, waiting for it on both backends when the descriptor is
+// non-blocking.
+func TestEventfdLikeOS(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+		if err != nil {
+			t.Skip(err)
+		}
+		f := e.NewFile(uintptr(fd), "eventfd")
+		defer f.Close()
+		one := []byte{1, 0, 0, 0, 0, 0, 0, 0}
+		buf := make([]byte, 8)
+		if n, err := f.ReadAt(buf, 0); n != 0 || !errors.Is(err, syscall.ESPIPE) {
+			t.Fatalf("ReadAt on an eventfd = %d, %v; want ESPIPE", n, err)
+		}
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			unix.Write(fd, one)
+		}()
+		if n, err := f.Read(buf); n != 8 || err != nil || buf[0] != 1 {
+			t.Fatalf("Read on an eventfd = %d, %v, %v; want the counter 1", n, err, buf)
+		}
+	})
+}
+
+// A deadline os refuses (a blocking pipe given to NewFile, syscall
+// backend) is not kept: reads go on working after its time.
+func TestRefusedDeadlineNotKept(t *testing.T) {
+	e := newEngine(t, ringo.WithSyscallBackend())
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	r := e.NewFile(uintptr(p[0]), "|0")
+	defer r.Close()
+	w := os.NewFile(uintptr(p[1]), "|1")
+	defer w.Close()
+	if err := r.SetReadDeadline(time.Now().Add(time.Millisecond)); !errors.Is(err, os.ErrNoDeadline) {
+		t.Fatalf("SetReadDeadline on a blocking pipe = %v, want os.ErrNoDeadline (as os.NewFile)", err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	w.Write([]byte("ok"))
+	buf := make([]byte, 2)
+	if n, err := r.Read(buf); n != 2 || err != nil {
+		t.Fatalf("Read after a refused deadline's time = %d, %v", n, err)
+	}
+}
+
+// The smallest loop ring under many O_DIRECT callers: the doorbell poll's
+// re-arm must not be lost when the SQ is full.
+func TestSmallLoopRingManyCallers(t *testing.T) {
+	e := newEngine(t, ringo.WithEntries(8))
+	name := filepath.Join(diskDir(t), "small-loop")
+	if err := os.WriteFile(name, make([]byte, 1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := e.OpenFile(name, os.O_RDONLY|syscall.O_DIRECT, 0)
+	if err != nil {
+		t.Skipf("O_DIRECT refused here: %v", err)
+	}
+	defer f.Close()
+	done := make(chan error, 64)
+	for g := range 64 {
+		go func() {
+			buf, err := ringo.AlignedBuffer(4096)
+			if err != nil {
+				done <- err
+				return
+			}
+			defer ringo.FreeAligned(buf)
+			for i := range 50 {
+				if _, err := f.ReadAt(buf, int64((g*50+i)%256)*4096); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 64 {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("O_DIRECT reads on an 8-entry loop ring have not finished after 30s")
+		}
+	}
+}
