@@ -65,28 +65,6 @@ func TestStreamReadAtWriteAtRefused(t *testing.T) {
 	})
 }
 
-// ReadFile and WriteFile read and write a FIFO in order, as os does.
-func TestFIFOReadFileWriteFile(t *testing.T) {
-	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
-		fifo := filepath.Join(t.TempDir(), "fifo")
-		if err := unix.Mkfifo(fifo, 0o600); err != nil {
-			t.Skipf("mkfifo: %v", err)
-		}
-		go func() { os.WriteFile(fifo, []byte("through a fifo"), 0) }()
-		if b, err := e.ReadFile(fifo); err != nil || string(b) != "through a fifo" {
-			t.Fatalf("ReadFile(fifo) = %q, %v", b, err)
-		}
-		got := make(chan string, 1)
-		go func() { b, _ := os.ReadFile(fifo); got <- string(b) }()
-		if err := e.WriteFile(fifo, []byte("back again"), 0); err != nil {
-			t.Fatalf("WriteFile(fifo) = %v", err)
-		}
-		if s := <-got; s != "back again" {
-			t.Fatalf("the reader got %q", s)
-		}
-	})
-}
-
 // Close ends a Read waiting on an empty pipe, and the Read reports an
 // error matching fs.ErrClosed, as with os.
 func TestCloseEndsWaitingRead(t *testing.T) {
