@@ -12,9 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/ringo-io/ringo/internal/bench"
+	"github.com/ringo-io/ringo/internal/testutil"
 )
 
 // diskDir returns a new directory on a disk filesystem if there is one
@@ -149,42 +148,6 @@ func TestBenchFileExistingFile(t *testing.T) {
 	}
 }
 
-// makeReadOnly makes opening path for writing fail (chmod 0444, or for
-// root, which ignores permissions, the immutable attribute), or skips.
-func makeReadOnly(t *testing.T, path string) {
-	t.Helper()
-	const fsImmutableFL = 0x10 // FS_IMMUTABLE_FL (chattr +i)
-	if err := os.Chmod(path, 0o444); err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() == 0 {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS)
-		if err == nil {
-			err = unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags|fsImmutableFL))
-		}
-		if err != nil {
-			t.Skipf("cannot make %s read-only for root: %v", path, err)
-		}
-		t.Cleanup(func() {
-			f, err := os.Open(path)
-			if err != nil {
-				return
-			}
-			defer f.Close()
-			unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags&^fsImmutableFL))
-		})
-	}
-	if f, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
-		f.Close()
-		t.Skipf("%s is still writable", path)
-	}
-}
-
 // A file that may only be read is measured by the read workloads, and a
 // write workload on it is one clear line and exit status 2, not a table
 // of error rows.
@@ -194,7 +157,7 @@ func TestBenchFileReadOnlyFile(t *testing.T) {
 	if err := bench.PrepareFile(t.Context(), path, 8<<20); err != nil {
 		t.Fatal(err)
 	}
-	makeReadOnly(t, path)
+	testutil.MakeReadOnly(t, path)
 	res := mustSucceed(t, fileArgs(path, "--engines", "uring,os,aio,ring", "--json")...)
 	checkFileRows(t, res.stdout, "randread", false, "uring", "os", "aio", "ring")
 	for _, rw := range []string{"randwrite", "write", "randrw"} {

@@ -15,6 +15,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ringo-io/ringo/internal/testutil"
 )
 
 // diskTempDir returns a temporary directory on a disk-backed filesystem
@@ -312,48 +314,11 @@ func TestDirectAlign(t *testing.T) {
 }
 
 // fsImmutableFL is FS_IMMUTABLE_FL of FS_IOC_SETFLAGS (chattr +i).
-const fsImmutableFL = 0x10
-
-// makeReadOnly makes opening path for writing fail (chmod 0444, or for
-// root, which ignores permissions, the immutable attribute), or skips.
-func makeReadOnly(t *testing.T, path string) {
-	t.Helper()
-	if err := os.Chmod(path, 0o444); err != nil {
-		t.Fatal(err)
-	}
-	if os.Geteuid() == 0 {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		flags, err := unix.IoctlGetUint32(int(f.Fd()), unix.FS_IOC_GETFLAGS)
-		if err == nil {
-			err = unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags|fsImmutableFL))
-		}
-		if err != nil {
-			t.Skipf("cannot make %s read-only for root: %v", path, err)
-		}
-		t.Cleanup(func() {
-			f, err := os.Open(path)
-			if err != nil {
-				return
-			}
-			defer f.Close()
-			unix.IoctlSetPointerInt(int(f.Fd()), unix.FS_IOC_SETFLAGS, int(flags&^fsImmutableFL))
-		})
-	}
-	if f, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
-		f.Close()
-		t.Skipf("%s is still writable", path)
-	}
-}
-
 // Every engine reads a file it may not write; the write workloads are
 // refused by the open, not by a failed request.
 func TestEnginesReadOnlyFile(t *testing.T) {
 	p := preparedFile(t)
-	makeReadOnly(t, p)
+	testutil.MakeReadOnly(t, p)
 	engines := []FileEngine{OSEngine{}, UringEngine{}, AIOEngine{}, RingEngine{}}
 	if _, err := exec.LookPath("fio"); err == nil {
 		engines = append(engines, FioEngine{})
