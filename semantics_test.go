@@ -76,15 +76,8 @@ func TestCloseEndsWaitingRead(t *testing.T) {
 			errc <- err
 		}()
 		time.Sleep(20 * time.Millisecond) // let the Read start waiting
-		closed := make(chan error, 1)
-		go func() { closed <- r.Close() }()
-		select {
-		case err := <-closed:
-			if err != nil {
-				t.Fatalf("Close = %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Close has not returned after 10s with a Read waiting")
+		if err := within(t, 10*time.Second, "Close with a Read waiting", r.Close); err != nil {
+			t.Fatalf("Close = %v", err)
 		}
 		if err := <-errc; !errors.Is(err, fs.ErrClosed) {
 			t.Fatalf("the waiting Read returned %v; want an error matching fs.ErrClosed", err)
@@ -234,23 +227,8 @@ func TestRefusedSQEDoesNotStrandBatch(t *testing.T) {
 			done <- nil
 		}()
 	}
-	for range 64 {
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatal("an Open batched with refused SQEs has not returned after 20s")
-		}
-	}
-	closed := make(chan error, 1)
-	go func() { closed <- e.Close() }()
-	select {
-	case <-closed:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Engine.Close has not returned after 20s")
-	}
+	awaitAll(t, done, 64, 20*time.Second, "Opens batched with refused SQEs")
+	within(t, 20*time.Second, "Engine.Close", e.Close)
 }
 
 // A read cancelled by Close while a deadline is still far ahead reports
@@ -308,15 +286,9 @@ func TestStreamReadDoesNotBlockWrite(t *testing.T) {
 			readErr <- err
 		}()
 		time.Sleep(20 * time.Millisecond)
-		wrote := make(chan error, 1)
-		go func() { _, err := a.Write([]byte("ping")); wrote <- err }()
-		select {
-		case err := <-wrote:
-			if err != nil {
-				t.Fatalf("Write = %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("Write held up by a waiting Read for 10s")
+		write := func() error { _, err := a.Write([]byte("ping")); return err }
+		if err := within(t, 10*time.Second, "Write with a Read waiting", write); err != nil {
+			t.Fatalf("Write = %v", err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
@@ -384,13 +356,7 @@ func TestStreamCloseNoHangNoLeak(t *testing.T) {
 		}
 		go r.Read(make([]byte, 8))
 		time.Sleep(20 * time.Millisecond)
-		closed := make(chan error, 1)
-		go func() { closed <- r.Close() }()
-		select {
-		case <-closed:
-		case <-time.After(10 * time.Second):
-			t.Fatal("Close hung behind a Read blocked on a blocking pipe")
-		}
+		within(t, 10*time.Second, "Close with a Read blocked on a blocking pipe", r.Close)
 		w.Write([]byte("x")) // let the blocked Read end
 
 		before := countFds(t)
@@ -533,14 +499,37 @@ func TestSmallLoopRingManyCallers(t *testing.T) {
 			done <- nil
 		}()
 	}
-	for range 64 {
+	awaitAll(t, done, 64, 30*time.Second, "O_DIRECT reads on an 8-entry loop ring")
+}
+
+// within runs fn and returns its error, failing the test if fn has not
+// returned after limit: a check that the call ends at all, not a timing.
+func within(t *testing.T, limit time.Duration, what string, fn func() error) error {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() { errc <- fn() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-time.After(limit):
+		t.Fatalf("%s has not returned after %v", what, limit)
+		return nil
+	}
+}
+
+// awaitAll receives n results from done, failing the test on the first
+// error or if they have not all arrived after limit.
+func awaitAll(t *testing.T, done <-chan error, n int, limit time.Duration, what string) {
+	t.Helper()
+	timeout := time.After(limit)
+	for range n {
 		select {
 		case err := <-done:
 			if err != nil {
 				t.Fatal(err)
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatal("O_DIRECT reads on an 8-entry loop ring have not finished after 30s")
+		case <-timeout:
+			t.Fatalf("%s have not all finished after %v", what, limit)
 		}
 	}
 }
