@@ -77,7 +77,9 @@ func (e *Engine) NewBufferPool(count, size int) (*BufferPool, error) {
 	}
 	e.poolMu.Lock()
 	defer e.poolMu.Unlock()
-	if e.backend == BackendIOUring && e.pool.Load() == nil && memlockAllows(count*size) {
+	// A closed engine's rings refuse registration anyway (registerOn);
+	// checking first saves pinning the memory for nothing.
+	if e.backend == BackendIOUring && !e.closed.Load() && e.pool.Load() == nil && memlockAllows(count*size) {
 		if p.registerOn(e.allShards()) {
 			p.registered = true
 			e.pool.Store(p)
@@ -87,7 +89,8 @@ func (e *Engine) NewBufferPool(count, size int) (*BufferPool, error) {
 }
 
 // registerOn registers the pool's buffers with each ring; if one refuses,
-// the ones done are undone and it reports false.
+// or is being closed by Engine.Close, the ones done are undone and it
+// reports false.
 func (p *BufferPool) registerOn(shards []*shard) bool {
 	bufs := make([][]byte, p.count)
 	for i := range bufs {
@@ -95,7 +98,9 @@ func (p *BufferPool) registerOn(shards []*shard) bool {
 	}
 	for i, sh := range shards {
 		var err error
-		sh.onRing(func() { err = sh.ring.RegisterBuffers(bufs) })
+		if !sh.onRing(func() { err = sh.ring.RegisterBuffers(bufs) }) {
+			err = ErrEngineClosed
+		}
 		if err != nil {
 			for _, s := range shards[:i] {
 				s.onRing(func() { s.ring.UnregisterBuffers() })
@@ -185,26 +190,36 @@ func (p *BufferPool) index(b []byte) (uint16, bool) {
 
 // Close unregisters and frees the pool. No request may be using its
 // buffers, and buffers from Get must not be touched afterwards (their
-// memory is unmapped).
+// memory is unmapped). It may run with or after Engine.Close: rings that
+// are closing are left alone, since closing a ring drops its
+// registrations.
 func (p *BufferPool) Close() error {
 	var err error
 	p.closeOnce.Do(func() {
 		close(p.done)
+		var errs []error
 		p.e.poolMu.Lock()
 		if p.e.pool.Load() == p {
 			p.e.pool.Store(nil)
 			for _, sh := range p.e.allShards() {
 				if sh.pool.Load() == p {
 					sh.pool.Store(nil)
-					sh.onRing(func() { sh.ring.UnregisterBuffers() })
+					var uerr error
+					if sh.onRing(func() { uerr = sh.ring.UnregisterBuffers() }) && uerr != nil {
+						errs = append(errs, fmt.Errorf("ringo: BufferPool.Close: %w", uerr))
+					}
 				}
 			}
 		}
 		p.e.poolMu.Unlock()
+		// Free the memory even if a ring kept the buffers registered:
+		// the kernel holds its own references to the pinned pages, and
+		// the engine no longer issues fixed requests on them.
 		// p.mem keeps its value (index only compares addresses), so a
 		// request racing with Close on an unrelated buffer reads no
 		// field Close writes.
-		err = FreeAligned(p.mem)
+		errs = append(errs, FreeAligned(p.mem))
+		err = errors.Join(errs...)
 	})
 	return err
 }

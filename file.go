@@ -565,6 +565,7 @@ func (f *File) sysRW(write bool, p []byte, off int64) (int, error) {
 var (
 	errNegativeOffset      = errors.New("negative offset")
 	errWriteAtInAppendMode = errors.New("ringo: invalid use of WriteAt on file opened with O_APPEND")
+	errWriteVInAppendMode  = errors.New("ringo: invalid use of WriteV on file opened with O_APPEND")
 )
 
 // ReadAt reads len(p) bytes from offset off, like os.File.ReadAt: it
@@ -797,7 +798,7 @@ func (f *File) ReadV(bufs [][]byte, off int64) (int, error) {
 }
 
 // WriteV writes bufs in order at offset off (pwritev), all of them or an
-// error.
+// error. Like WriteAt, it fails on a file opened with O_APPEND.
 func (f *File) WriteV(bufs [][]byte, off int64) (int, error) {
 	return f.vecAll(true, bufs, off)
 }
@@ -811,18 +812,28 @@ func (f *File) vecAll(write bool, bufs [][]byte, off int64) (n int, err error) {
 		return 0, err
 	}
 	defer f.decref()
+	if write && f.appendMode {
+		// Linux's pwritev ignores the offset of an O_APPEND file and
+		// appends: refuse, as WriteAt (and os.File.WriteAt) do.
+		return 0, errWriteVInAppendMode
+	}
 	if off < 0 {
 		return 0, &fs.PathError{Op: op, Path: f.name, Err: errNegativeOffset}
 	}
 	if len(bufs) > maxIovecs {
 		return 0, &fs.PathError{Op: op, Path: f.name, Err: syscall.EINVAL}
 	}
-	if f.stream {
-		return 0, f.wrap(op, syscall.ESPIPE)
-	}
 	total := 0
 	for _, b := range bufs {
 		total += len(b)
+	}
+	if total == 0 {
+		// Nothing to move, as WriteAt and ReadAt of an empty slice: a
+		// request would only find a write of 0 bytes short.
+		return 0, nil
+	}
+	if f.stream {
+		return 0, f.wrap(op, syscall.ESPIPE)
 	}
 	if total > maxRW {
 		return 0, &fs.PathError{Op: op, Path: f.name, Err: errors.New("request larger than 1 GiB")}

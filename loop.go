@@ -237,17 +237,27 @@ func (sh *shard) waitForSQSpace() {
 
 // onRing runs fn where the ring accepts register calls: for a loop ring
 // (SINGLE_ISSUER) only its own thread may make them, so fn is handed to
-// the loop and onRing waits for it; other rings run fn here.
-func (sh *shard) onRing(fn func()) {
+// the loop and onRing waits for it; other rings run fn here. It reports
+// whether fn ran: once Engine.Close is closing the ring it does not, and
+// whatever fn would have registered or unregistered goes with the ring.
+func (sh *shard) onRing(fn func()) bool {
 	if sh.lp == nil {
+		// Hold the ring as a flusher does: closeRing waits for fn to
+		// finish, and once closeRing has begun fn is not started, so a
+		// register call cannot reach a closed fd, or the same number
+		// reused by another file (another engine's ring, even).
+		if !sh.enterRing() {
+			return false
+		}
+		defer sh.leaveRing()
 		fn()
-		return
+		return true
 	}
 	done := make(chan struct{})
 	select {
 	case sh.lp.calls <- func() { fn(); close(done) }:
 	case <-sh.reaperOut:
-		return
+		return false
 	}
 	// Ring while holding mu, so closeRing cannot close the doorbell
 	// under us.
@@ -259,7 +269,17 @@ func (sh *shard) onRing(fn func()) {
 	sh.mu.Unlock()
 	select {
 	case <-done:
-	case <-sh.reaperOut: // the loop ended first (engine closing)
+		return true
+	case <-sh.reaperOut:
+		// The loop ended (engine closing), and with it any chance to run
+		// fn; it may have run it on its way out, and then done is closed
+		// too (select picks either when both are ready).
+		select {
+		case <-done:
+			return true
+		default:
+			return false
+		}
 	}
 }
 

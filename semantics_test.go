@@ -391,6 +391,75 @@ func TestEngineCloseEndsWaitingRead(t *testing.T) {
 	}
 }
 
+// WriteV refuses an O_APPEND file as WriteAt does (as os.File.WriteAt
+// does): pwritev would ignore the offset and append.
+func TestWriteVAppendModeRefused(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		name := filepath.Join(t.TempDir(), "append")
+		os.WriteFile(name, []byte("abc"), 0o644)
+		f, err := e.OpenFile(name, os.O_RDWR|os.O_APPEND, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		_, atErr := f.WriteAt([]byte("XY"), 0)
+		if atErr == nil {
+			t.Fatal("WriteAt on an O_APPEND file succeeded")
+		}
+		for _, bufs := range [][][]byte{{[]byte("XY")}, {[]byte("X"), nil, []byte("Y")}, {nil}} {
+			n, err := f.WriteV(bufs, 0)
+			if n != 0 || err == nil || fmt.Sprintf("%T", err) != fmt.Sprintf("%T", atErr) {
+				t.Fatalf("WriteV(%q) on an O_APPEND file = %d, %v (%T); want 0 and an error like WriteAt's: %v (%T)", bufs, n, err, err, atErr, atErr)
+			}
+		}
+		if b, _ := os.ReadFile(name); string(b) != "abc" {
+			t.Fatalf("file = %q after refused writes, want \"abc\"", b)
+		}
+		// Reading at an offset is fine in append mode.
+		b := make([]byte, 2)
+		if n, err := f.ReadV([][]byte{b}, 1); n != 2 || err != nil || string(b) != "bc" {
+			t.Fatalf("ReadV on an O_APPEND file = %d, %v, %q", n, err, b)
+		}
+	})
+}
+
+// ReadV and WriteV of nothing but empty buffers move nothing and report
+// no error, as ReadAt and WriteAt of an empty slice do.
+func TestWriteVReadVEmptyBuffers(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		name := filepath.Join(t.TempDir(), "empty")
+		os.WriteFile(name, []byte("abc"), 0o644)
+		f, err := e.OpenFile(name, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		r, w := pipeFiles(t, e)
+		for _, bufs := range [][][]byte{nil, {}, {nil}, {nil, {}}, {make([]byte, 0, 8)}} {
+			for _, off := range []int64{0, 3, 100} {
+				if n, err := f.WriteV(bufs, off); n != 0 || err != nil {
+					t.Errorf("WriteV(%q, %d) = %d, %v; want 0, nil", bufs, off, n, err)
+				}
+				if n, err := f.ReadV(bufs, off); n != 0 || err != nil {
+					t.Errorf("ReadV(%q, %d) = %d, %v; want 0, nil", bufs, off, n, err)
+				}
+			}
+			if n, err := w.WriteV(bufs, 0); n != 0 || err != nil {
+				t.Errorf("WriteV(%q) on a pipe = %d, %v; want 0, nil like WriteAt", bufs, n, err)
+			}
+			if n, err := r.ReadV(bufs, 0); n != 0 || err != nil {
+				t.Errorf("ReadV(%q) on a pipe = %d, %v; want 0, nil like ReadAt", bufs, n, err)
+			}
+		}
+		if fi, err := f.Stat(); err != nil || fi.Size() != 3 {
+			t.Fatalf("after empty writes: Stat = %v, %v; want size 3", fi, err)
+		}
+		if n, err := f.WriteV([][]byte{nil}, -1); n != 0 || err == nil {
+			t.Errorf("WriteV at a negative offset = %d, %v; want an error", n, err)
+		}
+	})
+}
+
 // ReadV and WriteV leave the caller's [][]byte as it was.
 func TestVectoredKeepsCallerSlices(t *testing.T) {
 	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
