@@ -31,3 +31,9 @@ func (e *Engine) FreeFileSlotsForTest() (free, total int) {
 	}
 	return free, total
 }
+
+// AwaitFIFOWriterForTest runs OpenFile's wait for a writer on fd, a FIFO
+// open for reading.
+func (e *Engine) AwaitFIFOWriterForTest(fd int) error {
+	return e.pick().awaitFIFOWriter(fd, "")
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -113,21 +114,109 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 	if e.closed.Load() {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrEngineClosed}
 	}
+	var sh *shard
 	if e.backend == BackendSyscall || flag&openPuntedFlags != 0 {
 		fd, err = ignoringEINTR2(func() (int, error) { return unix.Open(name, flag, mode) })
 	} else {
-		sh := e.pick()
+		sh = e.pick()
 		o := sh.acquire()
 		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
 		fd, err = sh.run(nil, o)
+		if err == syscall.ENXIO && flag&unix.O_NONBLOCK == 0 && flag&unix.O_ACCMODE == unix.O_WRONLY {
+			// OPENAT's non-blocking first try fails a FIFO's write end
+			// with ENXIO while it has no reader, where open(2) waits for
+			// one. IOSQE_ASYNC makes the open a blocking one on an io-wq
+			// worker, so no Go thread is held and Engine.Close can still
+			// cancel it. Anything else that gives ENXIO gives it again.
+			o := sh.acquire()
+			o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
+			o.sqe.Flags |= uring.SQEAsync
+			fd, err = sh.run(nil, o)
+		}
 	}
-	if err == syscall.ECANCELED && e.closed.Load() {
+	if err != nil && e.closed.Load() && (err == syscall.ECANCELED || err == errnoRestartSys) {
 		err = ErrEngineClosed // Engine.Close cancelled the open
 	}
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return e.newFile(fd, name, flag, true), nil
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return e.newFile(fd, name, flag, true, nil), nil
+	}
+	if sh != nil && st.Mode&unix.S_IFMT == unix.S_IFIFO && flag&(unix.O_NONBLOCK|unix.O_PATH) == 0 && flag&unix.O_ACCMODE == unix.O_RDONLY {
+		// (sh: the ring made the open.) OPENAT's non-blocking first try
+		// opens a FIFO's read end at once, writer or not, where open(2)
+		// waits for a writer: the first read could then find the end of
+		// the file. O_RDWR and O_PATH never wait, on Linux. A wait that fails for another reason than
+		// Engine.Close (no descriptor left for its second open, say)
+		// leaves the FIFO as OPENAT opened it, rather than failing an
+		// open that os would not fail.
+		if err := sh.awaitFIFOWriter(fd, name); err != nil && e.closed.Load() {
+			unix.Close(fd)
+			return nil, &fs.PathError{Op: "open", Path: name, Err: ErrEngineClosed}
+		}
+	}
+	return e.newFile(fd, name, flag, true, &st), nil
+}
+
+// errnoRestartSys is ERESTARTSYS, which the kernel never shows a system
+// call's caller but puts in the CQE of an open that io-wq was blocked in
+// when a cancel interrupted it.
+const errnoRestartSys = syscall.Errno(512)
+
+// awaitFIFOWriter waits until the FIFO fd (open for reading, opened
+// without waiting) has had a writer, which is when open(2) would have
+// returned. Closing fd and opening the FIFO again with a blocking open
+// would not do: a writer waiting in its open was woken by fd, and would
+// find no reader (EPIPE, SIGPIPE) if it wrote before the second open. So
+// fd stays open while a second, blocking open of the same FIFO (through
+// /proc/self/fd, on an io-wq worker via IOSQE_ASYNC) waits for a writer.
+// That open alone could wait for ever if a writer opened, wrote and
+// closed before it began; fd then polls POLLHUP (the kernel reports it on
+// a reader opened with no writer only once one has come and gone), which
+// ends the wait instead. The data that writer sent stays in the pipe for
+// fd to read.
+func (sh *shard) awaitFIFOWriter(fd int, name string) error {
+	err := sh.awaitFIFOWriterAt(fd, "/proc/self/fd/"+strconv.Itoa(fd))
+	if err == syscall.ENOENT {
+		// No /proc: the name, which may have come to mean another
+		// file since, is all that is left.
+		err = sh.awaitFIFOWriterAt(fd, name)
+	}
+	return err
+}
+
+func (sh *shard) awaitFIFOWriterAt(fd int, name string) error {
+	path, err := cstring(name)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var pollErr error
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		o := sh.acquire()
+		o.sqe.PrepPollAdd(int32(fd), unix.POLLHUP)
+		_, pollErr = sh.run(ctx, o)
+		cancel() // a writer has come and gone: end the open
+	}()
+	o := sh.acquire()
+	o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	o.sqe.Flags |= uring.SQEAsync
+	fd2, err := sh.run(ctx, o)
+	cancel() // a writer is there: end the poll
+	<-polled
+	if err == nil {
+		unix.Close(fd2)
+		return nil
+	}
+	if pollErr == nil {
+		return nil // the poll ended the open
+	}
+	return err
 }
 
 // openPuntedFlags are the open flags io_uring never handles inline: its
@@ -142,15 +231,19 @@ const openPuntedFlags = os.O_CREATE | os.O_TRUNC | unix.O_TMPFILE
 // then on and closes it in Close.
 func (e *Engine) NewFile(fd uintptr, name string) *File {
 	fl, _ := unix.FcntlInt(fd, unix.F_GETFL, 0)
-	return e.newFile(int(fd), name, fl, false)
+	return e.newFile(int(fd), name, fl, false, nil)
 }
 
 // newFile wraps fd; owned says ringo opened it (OpenFile), so its open
-// file description is not shared with anyone yet.
-func (e *Engine) newFile(fd int, name string, flag int, owned bool) *File {
+// file description is not shared with anyone yet. st is fd's fstat, or
+// nil if the caller has none.
+func (e *Engine) newFile(fd int, name string, flag int, owned bool, st *unix.Stat_t) *File {
 	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1), openSize: -1, slot: -1}
-	var st unix.Stat_t
-	haveStat := unix.Fstat(fd, &st) == nil
+	haveStat := st != nil
+	if st == nil {
+		st = new(unix.Stat_t)
+		haveStat = unix.Fstat(fd, st) == nil
+	}
 	m := st.Mode & unix.S_IFMT
 	// Pipes, sockets and ttys have no offsets: pread/pwrite refuse them
 	// (ESPIPE), but io_uring's READ and WRITE would ignore the offset and

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -600,5 +601,251 @@ func awaitAll(t *testing.T, done <-chan error, n int, limit time.Duration, what 
 		case <-timeout:
 			t.Fatalf("%s have not all finished after %v", what, limit)
 		}
+	}
+}
+
+// mkfifo makes a FIFO in a fresh directory.
+func mkfifo(t *testing.T) string {
+	t.Helper()
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	return fifo
+}
+
+// writeFIFOLater opens fifo for writing once a reader has it open, writes
+// data and closes it. The writer starts late on purpose, so a reader that
+// did not wait for it would have seen the end of the file; it sets
+// opening first. It opens O_NONBLOCK and retries ENXIO (no reader yet)
+// rather than blocking, so a reader that gave up early fails the test
+// instead of hanging the writer; closing stop ends the retries.
+func writeFIFOLater(fifo string, data []byte, opening *atomic.Bool, stop <-chan struct{}) error {
+	time.Sleep(30 * time.Millisecond)
+	opening.Store(true)
+	for {
+		fd, err := unix.Open(fifo, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err == unix.ENXIO {
+			select {
+			case <-stop:
+				return nil
+			case <-time.After(time.Millisecond):
+				continue
+			}
+		}
+		if err != nil {
+			return err
+		}
+		_, err = unix.Write(fd, data)
+		unix.Close(fd)
+		return err
+	}
+}
+
+// Opening a FIFO for reading waits for a writer, as os.Open does, so
+// ReadFile and Open+Read see what a writer that comes later sends. (On
+// io_uring, OPENAT opened it without waiting; a read could then find the
+// end of the file.)
+func TestFIFOReadWaitsForWriter(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		var opening atomic.Bool
+		readers := map[string]func(string) ([]byte, error){
+			"ReadFile": e.ReadFile,
+			"Open+Read": func(name string) ([]byte, error) {
+				f, err := e.Open(name)
+				if err != nil {
+					return nil, err
+				}
+				defer f.Close()
+				if !opening.Load() {
+					return nil, errors.New("Open returned before any writer began to open the FIFO")
+				}
+				return io.ReadAll(f)
+			},
+		}
+		for what, read := range readers {
+			t.Run(what, func(t *testing.T) {
+				fifo := mkfifo(t)
+				want := []byte("sent by a late writer")
+				stop := make(chan struct{})
+				werr := make(chan error, 1)
+				opening.Store(false)
+				go func() { werr <- writeFIFOLater(fifo, want, &opening, stop) }()
+				var got []byte
+				err := within(t, 10*time.Second, what+" of a FIFO", func() (err error) {
+					got, err = read(fifo)
+					return err
+				})
+				close(stop)
+				if err != nil || string(got) != string(want) {
+					t.Fatalf("%s(fifo) = %q, %v; want %q", what, got, err, want)
+				}
+				if err := <-werr; err != nil {
+					t.Fatalf("writer: %v", err)
+				}
+			})
+		}
+	})
+}
+
+// A reader that comes while a writer waits in open(2) gets what it sends.
+func TestFIFOReadWriterWaiting(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		fifo := mkfifo(t)
+		want := []byte("sent by a waiting writer")
+		werr := make(chan error, 1)
+		go func() {
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err == nil {
+				_, err = w.Write(want)
+				w.Close()
+			}
+			werr <- err
+		}()
+		time.Sleep(30 * time.Millisecond) // let the writer wait in open
+		var got []byte
+		err := within(t, 10*time.Second, "ReadFile of a FIFO", func() (err error) {
+			got, err = e.ReadFile(fifo)
+			return err
+		})
+		if err != nil || string(got) != string(want) {
+			t.Fatalf("ReadFile(fifo) = %q, %v; want %q", got, err, want)
+		}
+		if err := <-werr; err != nil {
+			t.Fatalf("writer: %v", err)
+		}
+	})
+}
+
+// Opening a FIFO for writing waits for a reader, as os.OpenFile does; on
+// io_uring OPENAT failed at once with ENXIO.
+func TestFIFOWriteWaitsForReader(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		fifo := mkfifo(t)
+		type result struct {
+			f   *ringo.File
+			err error
+		}
+		opened := make(chan result, 1)
+		go func() {
+			f, err := e.OpenFile(fifo, os.O_WRONLY, 0)
+			opened <- result{f, err}
+		}()
+		time.Sleep(30 * time.Millisecond) // let the open wait for a reader
+		// A non-blocking reader: it never waits, so the test cannot hang
+		// on it.
+		rfd, err := unix.Open(fifo, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(rfd)
+		var w *ringo.File
+		if err := within(t, 10*time.Second, "OpenFile(fifo, O_WRONLY)", func() error {
+			r := <-opened
+			w = r.f
+			return r.err
+		}); err != nil {
+			t.Fatalf("OpenFile(fifo, O_WRONLY) = %v; want it to wait for the reader", err)
+		}
+		want := "sent to a reader that came later"
+		if _, err := w.Write([]byte(want)); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		b := make([]byte, 100)
+		n, err := unix.Read(rfd, b)
+		if err != nil || string(b[:n]) != want {
+			t.Fatalf("reader got %q, %v; want %q", b[:max(n, 0)], err, want)
+		}
+	})
+}
+
+// Opens of a FIFO that never wait, as with os: O_WRONLY|O_NONBLOCK with
+// no reader fails with ENXIO, O_RDONLY|O_NONBLOCK, O_RDWR and O_PATH
+// succeed.
+func TestFIFONonBlockingOpens(t *testing.T) {
+	bothBackends(t, func(t *testing.T, e *ringo.Engine) {
+		fifo := mkfifo(t)
+		_, oserr := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		err := within(t, 10*time.Second, "OpenFile(fifo, O_WRONLY|O_NONBLOCK)", func() error {
+			f, err := e.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+			if err == nil {
+				f.Close()
+			}
+			return err
+		})
+		var pe *fs.PathError
+		if !errors.As(err, &pe) || pe.Op != "open" || pe.Path != fifo || pe.Err != syscall.ENXIO {
+			t.Fatalf("OpenFile(fifo, O_WRONLY|O_NONBLOCK) with no reader = %#v; want *fs.PathError{open, ENXIO} (os: %v)", err, oserr)
+		}
+		if !errors.Is(oserr, syscall.ENXIO) {
+			t.Fatalf("os.OpenFile(fifo, O_WRONLY|O_NONBLOCK) = %v; the test expects ENXIO", oserr)
+		}
+		for _, flag := range []int{os.O_RDONLY | syscall.O_NONBLOCK, os.O_RDWR, os.O_RDONLY | unix.O_PATH} {
+			err := within(t, 10*time.Second, fmt.Sprintf("OpenFile(fifo, %#x)", flag), func() error {
+				f, err := e.OpenFile(fifo, flag, 0)
+				if err == nil {
+					f.Close()
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatalf("OpenFile(fifo, %#x) = %v", flag, err)
+			}
+		}
+	})
+}
+
+// Engine.Close ends an open waiting for a FIFO's writer or reader.
+func TestFIFOOpenEndedByEngineClose(t *testing.T) {
+	for _, flag := range []int{os.O_RDONLY, os.O_WRONLY} {
+		t.Run(fmt.Sprintf("flag=%#x", flag), func(t *testing.T) {
+			e := newEngine(t)
+			fifo := mkfifo(t)
+			errc := make(chan error, 1)
+			go func() {
+				f, err := e.OpenFile(fifo, flag, 0)
+				if err == nil {
+					f.Close()
+				}
+				errc <- err
+			}()
+			time.Sleep(30 * time.Millisecond) // let the open wait
+			e.Close()
+			err := within(t, 10*time.Second, "OpenFile of a FIFO during Engine.Close", func() error { return <-errc })
+			var pe *fs.PathError
+			if !errors.As(err, &pe) || !errors.Is(err, ringo.ErrEngineClosed) {
+				t.Fatalf("OpenFile(fifo, %#x) during Engine.Close = %v; want a *fs.PathError matching ErrEngineClosed", flag, err)
+			}
+		})
+	}
+}
+
+// A writer that opened, wrote and closed before the wait for a writer
+// began ends the wait (which would otherwise wait for the next writer),
+// and what it wrote is there to read.
+func TestFIFOWriterCameAndWent(t *testing.T) {
+	e := newEngine(t)
+	fifo := mkfifo(t)
+	rfd, err := unix.Open(fifo, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(rfd)
+	wfd, err := unix.Open(fifo, unix.O_WRONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Write(wfd, []byte("gone"))
+	unix.Close(wfd)
+	if err := within(t, 10*time.Second, "the wait for a writer", func() error { return e.AwaitFIFOWriterForTest(rfd) }); err != nil {
+		t.Fatalf("wait for a writer = %v", err)
+	}
+	b := make([]byte, 10)
+	if n, err := unix.Read(rfd, b); err != nil || string(b[:n]) != "gone" {
+		t.Fatalf("read %q, %v; want \"gone\"", b[:max(n, 0)], err)
+	}
+	if n := e.OutstandingForTest(); n != 0 {
+		t.Fatalf("%d requests still in flight after the wait", n)
 	}
 }
