@@ -68,6 +68,10 @@ type File struct {
 
 	// Deadlines of Read/ReadAt and Write/WriteAt (SetDeadline); nil: none.
 	rdeadline, wdeadline atomic.Pointer[time.Time]
+	// rwake and wwake wake a stream call waiting in the ring when its
+	// direction's deadline changes, so the new one applies to it
+	// (file_more.go).
+	rwake, wwake deadlineWake
 
 	dirState // ReadDir/Readdirnames (file_more.go)
 
@@ -432,7 +436,15 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 	// A deadline set with SetDeadline applies when no context is given
 	// (a context's own deadline wins otherwise).
 	var deadline *time.Time
+	// moved is closed when the deadline changes while a stream call
+	// waits in the ring (only streams wait for long: regular files take
+	// no extra cost). It is taken before the deadline is read, so a
+	// change made after that read always closes it.
+	var moved <-chan struct{}
 	if ctx == nil {
+		if f.stream && f.sh != nil {
+			moved = f.wakeOf(write).watch()
+		}
 		if write {
 			deadline = f.wdeadline.Load()
 		} else {
@@ -492,7 +504,16 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		}
 	}
 	for {
-		n, err := f.ringRW(ctx, write, p, off, deadline)
+		n, err := f.ringRW(ctx, write, p, off, deadline, moved)
+		if err == errDeadlineMoved {
+			// SetDeadline changed the deadline while the request
+			// waited, and it was cancelled with nothing moved: go on
+			// under the new deadline, as os does.
+			if deadline, moved, err = f.rearm(write); err != nil {
+				return 0, err
+			}
+			continue
+		}
 		if err != syscall.EAGAIN || !f.stream {
 			return n, err
 		}
@@ -500,14 +521,35 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		// io_uring then answers EAGAIN instead of waiting, so wait for
 		// readiness with a poll request, as Go's poller would, and try
 		// again.
-		if err := f.ringWaitReady(ctx, write, deadline); err != nil {
+		if err := f.ringWaitReady(ctx, write, deadline, moved); err == errDeadlineMoved {
+			if deadline, moved, err = f.rearm(write); err != nil {
+				return 0, err
+			}
+		} else if err != nil {
 			return 0, err
 		}
 	}
 }
 
+// rearm returns the deadline now in force for a stream call that a
+// deadline change interrupted, and a fresh moved channel (taken first,
+// as in rw); it fails if that deadline has passed or Close has begun.
+func (f *File) rearm(write bool) (*time.Time, <-chan struct{}, error) {
+	moved := f.wakeOf(write).watch()
+	deadline := f.deadlineOf(write).Load()
+	if deadline != nil && !time.Now().Before(*deadline) {
+		return nil, nil, os.ErrDeadlineExceeded
+	}
+	if f.closing.Load() {
+		return nil, nil, os.ErrClosed
+	}
+	return deadline, moved, nil
+}
+
 // ringRW is one read or write request through the ring.
-func (f *File) ringRW(ctx context.Context, write bool, p []byte, off int64, deadline *time.Time) (int, error) {
+// moved (nil for files without a stream) ends the wait when the deadline
+// changes: errDeadlineMoved.
+func (f *File) ringRW(ctx context.Context, write bool, p []byte, off int64, deadline *time.Time, moved <-chan struct{}) (int, error) {
 	sh := f.sh
 	o := sh.acquire()
 	o.holdBuf(p)
@@ -529,7 +571,7 @@ func (f *File) ringRW(ctx context.Context, write bool, p []byte, off int64, dead
 	if deadline != nil {
 		o.setDeadline(*deadline)
 	}
-	n, err := sh.run(ctx, o)
+	n, err := sh.runUntil(ctx, o, moved)
 	if deadline != nil && err == context.DeadlineExceeded {
 		err = os.ErrDeadlineExceeded
 	}
@@ -537,8 +579,8 @@ func (f *File) ringRW(ctx context.Context, write bool, p []byte, off int64, dead
 }
 
 // ringWaitReady waits, through the ring, until the stream file is
-// readable (or writable), under the same context and deadline.
-func (f *File) ringWaitReady(ctx context.Context, write bool, deadline *time.Time) error {
+// readable (or writable), under the same context, deadline and moved.
+func (f *File) ringWaitReady(ctx context.Context, write bool, deadline *time.Time, moved <-chan struct{}) error {
 	events := uint32(unix.POLLIN)
 	if write {
 		events = unix.POLLOUT
@@ -552,7 +594,7 @@ func (f *File) ringWaitReady(ctx context.Context, write bool, deadline *time.Tim
 	if deadline != nil {
 		o.setDeadline(*deadline)
 	}
-	_, err := f.sh.run(ctx, o)
+	_, err := f.sh.runUntil(ctx, o, moved)
 	if deadline != nil && err == context.DeadlineExceeded {
 		err = os.ErrDeadlineExceeded
 	}

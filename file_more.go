@@ -157,7 +157,10 @@ var (
 )
 
 // SetDeadline sets the read and write deadlines, like SetReadDeadline and
-// SetWriteDeadline together.
+// SetWriteDeadline together. As with os.File, a new deadline also applies
+// to calls already waiting: one in the past ends them with an error
+// matching os.ErrDeadlineExceeded, a later, earlier or zero one re-arms
+// them; a call whose data has already moved returns it.
 func (f *File) SetDeadline(t time.Time) error {
 	if err := f.SetReadDeadline(t); err != nil {
 		return err
@@ -165,20 +168,23 @@ func (f *File) SetDeadline(t time.Time) error {
 	return f.SetWriteDeadline(t)
 }
 
-// SetReadDeadline sets the deadline for Read and ReadAt calls started
-// from now on: a request still waiting in the ring at t is cancelled
-// (IORING_OP_LINK_TIMEOUT) and the call fails with an error matching
-// os.ErrDeadlineExceeded; after t, calls fail at once. The zero time
-// removes the deadline. Unlike with os.File, a call already waiting keeps
-// the deadline it started with (to cut one short, use ReadContext), and
-// every kind of file takes deadlines, where os.File refuses them on
-// regular files. A read served without the ring (a page-cache hit, see
-// docs/DESIGN.md) never waits, so it is not cut short. Calls given a
-// context follow the context instead. On the syscall backend (no
-// io_uring) pipes, sockets and ttys are served as os serves them: in Go's
-// poller, where a new deadline also applies to calls already waiting,
-// except a blocking descriptor given to NewFile, which takes no deadline
-// (os.ErrNoDeadline), as with os.NewFile.
+// SetReadDeadline sets the deadline for Read and ReadAt calls: a request
+// still waiting in the ring at t is cancelled (IORING_OP_LINK_TIMEOUT)
+// and the call fails with an error matching os.ErrDeadlineExceeded; after
+// t, calls fail at once. The zero time removes the deadline. As with
+// os.File, the new deadline also applies to a Read already waiting on a
+// pipe, socket or tty: a t in the past ends it with
+// os.ErrDeadlineExceeded, any other t (or the zero time) re-arms it with
+// t; if its data arrived first, the Read returns the data. A call on a
+// regular file or block device, which never waits for long, keeps the
+// deadline it started with. Unlike os.File, every kind of file takes
+// deadlines, where os.File refuses them on regular files. A read served
+// without the ring (a page-cache hit, see docs/DESIGN.md) never waits, so
+// it is not cut short. Calls given a context follow the context instead.
+// On the syscall backend (no io_uring) pipes, sockets and ttys are served
+// as os serves them, in Go's poller, except a blocking descriptor given
+// to NewFile, which takes no deadline (os.ErrNoDeadline), as with
+// os.NewFile.
 func (f *File) SetReadDeadline(t time.Time) error { return f.setDeadline(false, t) }
 
 // SetWriteDeadline sets the deadline for Write and WriteAt calls, as
@@ -204,13 +210,54 @@ func (f *File) setDeadline(write bool, t time.Time) error {
 			return f.wrap("setdeadline", err)
 		}
 	}
-	d := f.deadlineOf(write)
-	if t.IsZero() {
-		d.Store(nil)
-	} else {
-		d.Store(&t)
+	var nd *time.Time
+	if !t.IsZero() {
+		nd = &t
+	}
+	old := f.deadlineOf(write).Swap(nd)
+	// Calls waiting in the ring re-read the deadline (rw): wake them
+	// after the store, unless it changed nothing.
+	if (old == nil) != (nd == nil) || (old != nil && !old.Equal(t)) {
+		f.wakeOf(write).wake()
 	}
 	return nil
+}
+
+func (f *File) wakeOf(write bool) *deadlineWake {
+	if write {
+		return &f.wwake
+	}
+	return &f.rwake
+}
+
+// deadlineWake tells the stream calls waiting in the ring in one
+// direction that its deadline changed: each takes the current channel
+// (watch) before it reads the deadline, and each change closes that
+// channel after storing the new deadline (wake), so a call that read the
+// old deadline always hears of the new one. The channel is made only
+// when a call waits, and dropped by the change that closes it.
+type deadlineWake struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (w *deadlineWake) watch() <-chan struct{} {
+	w.mu.Lock()
+	if w.ch == nil {
+		w.ch = make(chan struct{})
+	}
+	ch := w.ch
+	w.mu.Unlock()
+	return ch
+}
+
+func (w *deadlineWake) wake() {
+	w.mu.Lock()
+	if w.ch != nil {
+		close(w.ch)
+		w.ch = nil
+	}
+	w.mu.Unlock()
 }
 
 // waitReady polls fd until it is ready for reading (or writing) or the

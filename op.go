@@ -2,6 +2,7 @@ package ringo
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"sync/atomic"
 	"syscall"
@@ -132,6 +133,21 @@ func (o *op) holdIovecs(bufs [][]byte) []unix.Iovec {
 // real result, so no byte read or written is ever unreported.
 // The slot is released before do returns.
 func (sh *shard) do(ctx context.Context, o *op) (int32, error) {
+	return sh.doUntil(ctx, o, nil)
+}
+
+// errDeadlineMoved: the deadline of a File's call changed (moved closed)
+// while its request waited in the ring, and the request ended cancelled,
+// having moved no data: the caller issues it again under the new
+// deadline, or fails if that has passed (File.rw).
+var errDeadlineMoved = errors.New("ringo: deadline changed while waiting")
+
+// doUntil is do for a File call under a file deadline (ctx is then nil):
+// moved, when closed, means the deadline changed, and the request is
+// cancelled like a context's. It ends as do does (the final CQE, the real
+// result if the cancel lost), with errDeadlineMoved if the request ended
+// cancelled and the deadline had changed, whichever cancel won.
+func (sh *shard) doUntil(ctx context.Context, o *op, moved <-chan struct{}) (int32, error) {
 	var done <-chan struct{}
 	if ctx != nil {
 		if err := ctx.Err(); err != nil {
@@ -148,12 +164,16 @@ func (sh *shard) do(ctx context.Context, o *op) (int32, error) {
 		return 0, err
 	}
 	cancelled := false
-	if done == nil {
+	if done == nil && moved == nil {
 		<-o.done
 	} else {
 		select {
 		case <-o.done:
 		case <-done:
+			cancelled = true
+			sh.cancel(o)
+			<-o.done
+		case <-moved:
 			cancelled = true
 			sh.cancel(o)
 			<-o.done
@@ -168,6 +188,11 @@ func (sh *shard) do(ctx context.Context, o *op) (int32, error) {
 		if ctx != nil && ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
+		if moved != nil && isClosed(moved) {
+			// Even if the old deadline's timeout won: the caller
+			// judges by the deadline now in force.
+			return 0, errDeadlineMoved
+		}
 		if timedOut {
 			return 0, context.DeadlineExceeded
 		}
@@ -175,9 +200,23 @@ func (sh *shard) do(ctx context.Context, o *op) (int32, error) {
 	return res, nil
 }
 
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 // run is do for requests whose result is a count or a negative errno.
 func (sh *shard) run(ctx context.Context, o *op) (int, error) {
-	res, err := sh.do(ctx, o)
+	return sh.runUntil(ctx, o, nil)
+}
+
+// runUntil is run under doUntil.
+func (sh *shard) runUntil(ctx context.Context, o *op, moved <-chan struct{}) (int, error) {
+	res, err := sh.doUntil(ctx, o, moved)
 	if err != nil {
 		return 0, err
 	}
