@@ -86,6 +86,14 @@ type GeteventsArg struct {
 	Ts          uint64
 }
 
+// Sizes of the kernel's sigset_t (_NSIG/8), the only GeteventsArg.SigmaskSz
+// the kernel accepts: 64 signals on every architecture but MIPS, which
+// has 128.
+const (
+	sigsetSize     = 8  // 5.11
+	sigsetSizeMIPS = 16 // 5.11
+)
+
 // Timespec is struct __kernel_timespec.
 type Timespec struct {
 	Sec  int64

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -202,4 +203,73 @@ func ExampleRing_NewBufRing() {
 	fmt.Printf("buffer selected: %v, %q\n", ok, br.Buf(bid)[:n])
 	br.Recycle(bid) // give the buffer back to the kernel
 	// Output: buffer selected: true, "picked by the kernel"
+}
+
+// An incremental buffer ring (6.12): one 4 KiB buffer takes several
+// small reads one after the other, and Consume says where each one
+// landed and when the buffer may go back to the kernel. There is no
+// Output line, so the example is compiled but not run: it would fail on
+// kernels before 6.12.
+func ExampleBufRing_Consume() {
+	r, err := uring.New(8, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	br, err := r.NewBufRingFlags(3, 1, 4096, uring.PbufRingInc)
+	if err != nil {
+		log.Fatal(err) // errors.Is(err, errors.ErrUnsupported) before 6.12
+	}
+	defer br.Close()
+
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		log.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	r.GetSQE().PrepReadMultishot(int32(p[0]), 0, 0, br.Group())
+	if _, err := r.Submit(); err != nil {
+		log.Fatal(err)
+	}
+
+	for _, msg := range []string{"one ", "two ", "three"} {
+		unix.Write(p[1], []byte(msg))
+		cqe, err := r.WaitCQE()
+		if err != nil {
+			log.Fatal(err)
+		}
+		bid, data, done := br.Consume(cqe)
+		r.CQESeen()
+		fmt.Printf("buffer %d: %q, done %v\n", bid, data, done)
+		if done {
+			br.Recycle(bid) // only once the kernel has let go of it
+		}
+	}
+	fmt.Printf("%q\n", br.Buf(0)[:len("one two three")])
+}
+
+// A wait for up to 8 completions that settles for fewer after 100 µs,
+// gives up at an absolute deadline on the ring's clock, and keeps Go's
+// preemption signal (SIGURG) off the thread while it sleeps.
+func ExampleRing_WaitCQEs() {
+	r, err := uring.New(8, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+
+	r.GetSQE().PrepNop()
+	var mask unix.Sigset_t
+	mask.Val[0] = 1 << (unix.SIGURG - 1)
+	cqe, err := r.WaitCQEs(8, &uring.WaitOptions{
+		Deadline: r.DeadlineAfter(time.Second),
+		MinWait:  100 * time.Microsecond,
+		Sigmask:  &mask,
+	})
+	if err != nil {
+		log.Fatal(err) // ETIME at the deadline; EOPNOTSUPP before 6.12
+	}
+	fmt.Println("first completion:", cqe.Res)
+	r.CQESeen()
 }

@@ -288,57 +288,15 @@ func (r *Ring) WaitCQENr(waitNr uint32) (*CQE, error) {
 
 // WaitCQETimeout is WaitCQE with a timeout (FeatExtArg, 5.11). It returns
 // an error wrapping syscall.ETIME when the timeout passes first. Pending
-// SQEs are submitted in the same call.
+// SQEs are submitted in the same call. WaitCQEs has the other wait
+// options.
 func (r *Ring) WaitCQETimeout(timeout time.Duration) (*CQE, error) {
-	if r.CQReady() > 0 {
-		return r.cqeAt(*r.cq.khead), nil
+	if timeout <= 0 {
+		// WaitOptions reads 0 as "no timeout"; here it means "already
+		// expired", as it always has.
+		timeout = -1
 	}
-	if r.features&FeatExtArg == 0 {
-		return nil, os.NewSyscallError("io_uring_enter", syscall.EOPNOTSUPP)
-	}
-	if r.fd < 0 {
-		return nil, ErrClosed
-	}
-	// The kernel reads the argument during the call; heap memory that
-	// the call keeps reachable is safe (goroutine stacks may move).
-	w := r.waitArgs()
-	w.arg = GeteventsArg{Ts: uint64(uintptr(unsafe.Pointer(&w.ts)))}
-	flags := r.enterFlags | EnterGetEvents | EnterExtArg
-	// The timeout is relative to each call, and a call can end early
-	// without a completion (it submitted SQEs, which the kernel reports
-	// instead of -ETIME; or a signal interrupted it): every retry gets
-	// only the time that is left.
-	deadline := time.Now().Add(timeout)
-	for {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return nil, os.NewSyscallError("io_uring_enter", syscall.ETIME)
-		}
-		w.ts = Timespec{Sec: int64(left / time.Second), Nsec: int64(left % time.Second)}
-		submitted := r.flushSQ()
-		r.sqNeedsEnter(submitted, &flags) // adds EnterSQWakeup if the poller sleeps
-		_, err := enterOnce(r.enterFd, submitted, 1, flags, unsafe.Pointer(&w.arg), unsafe.Sizeof(w.arg))
-		if r.CQReady() > 0 {
-			return r.cqeAt(*r.cq.khead), nil
-		}
-		if err != nil && err != syscall.EINTR {
-			return nil, os.NewSyscallError("io_uring_enter", err)
-		}
-	}
-}
-
-// waitArgs is the heap-resident argument block for EXT_ARG waits: the
-// kernel reads it by address, so it lives as long as the Ring.
-type waitArgs struct {
-	arg GeteventsArg
-	ts  Timespec
-}
-
-func (r *Ring) waitArgs() *waitArgs {
-	if r.wait == nil {
-		r.wait = new(waitArgs)
-	}
-	return r.wait
+	return r.waitCQEs(1, &WaitOptions{Timeout: timeout})
 }
 
 // FlushSQ publishes the SQEs prepared since the last flush to the kernel,

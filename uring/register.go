@@ -539,10 +539,14 @@ func (r *Ring) UnregisterNapi(napi *NapiReg) error {
 
 // RegisterClock selects the clock for the ring's waits and timeouts,
 // unix.CLOCK_MONOTONIC (the default) or unix.CLOCK_BOOTTIME
-// (IORING_REGISTER_CLOCK, 6.12).
+// (IORING_REGISTER_CLOCK, 6.12). WaitOptions.Deadline and DeadlineAfter
+// use it from then on.
 func (r *Ring) RegisterClock(clockID int32) error {
 	c := &ClockRegister{ClockID: uint32(clockID)}
 	_, err := registerArg(r, RegisterOpClock, c, 0)
+	if err == nil {
+		r.clock, r.clockSet = clockID, true
+	}
 	return err
 }
 

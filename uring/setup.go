@@ -59,6 +59,12 @@ type Ring struct {
 	params Params
 	wait   *waitArgs
 
+	// clock is the clock RegisterClock chose for wait timeouts, when
+	// clockSet; the kernel's default is CLOCK_MONOTONIC. Absolute
+	// deadlines (WaitOptions.Deadline) are times on it.
+	clock    int32
+	clockSet bool
+
 	inlineSkip uint32 // waits left before trying an inline submit again
 }
 
