@@ -64,6 +64,7 @@ type File struct {
 	// request can never reach a recycled fd number.
 	refs    atomic.Int64
 	closing atomic.Bool
+	closed  chan struct{} // closed when Close begins: ends waits for a slab slot
 	drained chan struct{}
 
 	// Deadlines of Read/ReadAt and Write/WriteAt (SetDeadline); nil: none.
@@ -191,10 +192,21 @@ func (sh *shard) awaitFIFOWriter(fd int, name string) error {
 	return err
 }
 
+// errNoSlotPair: the ring's in-flight bound (WithMaxInFlight) is below
+// the two requests a FIFO's wait for a writer needs; the FIFO then stays
+// as OPENAT opened it.
+var errNoSlotPair = errors.New("ringo: in-flight bound below 2")
+
 func (sh *shard) awaitFIFOWriterAt(fd int, name string) error {
 	path, err := cstring(name)
 	if err != nil {
 		return err
+	}
+	// Both requests are needed at once (each is what ends the other), so
+	// both slots are taken before either is submitted.
+	po, o, ok := sh.acquirePair()
+	if !ok {
+		return errNoSlotPair
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -202,12 +214,10 @@ func (sh *shard) awaitFIFOWriterAt(fd int, name string) error {
 	polled := make(chan struct{})
 	go func() {
 		defer close(polled)
-		o := sh.acquire()
-		o.sqe.PrepPollAdd(int32(fd), unix.POLLHUP)
-		_, pollErr = sh.run(ctx, o)
+		po.sqe.PrepPollAdd(int32(fd), unix.POLLHUP)
+		_, pollErr = sh.run(ctx, po)
 		cancel() // a writer has come and gone: end the open
 	}()
-	o := sh.acquire()
 	o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	o.sqe.Flags |= uring.SQEAsync
 	fd2, err := sh.run(ctx, o)
@@ -242,7 +252,7 @@ func (e *Engine) NewFile(fd uintptr, name string) *File {
 // file description is not shared with anyone yet. st is fd's fstat, or
 // nil if the caller has none.
 func (e *Engine) newFile(fd int, name string, flag int, owned bool, st *unix.Stat_t) *File {
-	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1), openSize: -1, slot: -1}
+	f := &File{e: e, fd: fd, name: name, appendMode: flag&os.O_APPEND != 0, drained: make(chan struct{}, 1), closed: make(chan struct{}), openSize: -1, slot: -1}
 	haveStat := st != nil
 	if st == nil {
 		st = new(unix.Stat_t)
@@ -387,6 +397,7 @@ func (f *File) Close() error {
 	if f.closing.Swap(true) {
 		return &fs.PathError{Op: "close", Path: f.name, Err: os.ErrClosed}
 	}
+	close(f.closed)
 	if f.pf != nil {
 		// os wakes the calls waiting in its poller and closes the
 		// descriptor once every call holding it (ours go through
@@ -514,6 +525,9 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			}
 			continue
 		}
+		if f.cancelledByOther(ctx, err) {
+			continue
+		}
 		if err != syscall.EAGAIN || !f.stream {
 			return n, err
 		}
@@ -525,10 +539,36 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			if deadline, moved, err = f.rearm(write); err != nil {
 				return 0, err
 			}
-		} else if err != nil {
+		} else if err != nil && !f.cancelledByOther(ctx, err) {
 			return 0, err
 		}
 	}
+}
+
+// acquire takes a slab slot for a call of f, giving up when ctx ends or
+// Close begins.
+func (f *File) acquire(ctx context.Context) (*op, error) {
+	var done <-chan struct{}
+	if ctx != nil {
+		done = ctx.Done()
+	}
+	o, ok := f.sh.acquireOr(done, f.closed)
+	if !ok {
+		if ctx != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, os.ErrClosed
+	}
+	return o, nil
+}
+
+// cancelledByOther reports whether an ECANCELED request was cancelled by
+// neither this call (ctx, deadline) nor this File's or the Engine's Close:
+// File.Close cancels by open file description (ASYNC_CANCEL_FD), which a
+// File on a dup of the descriptor shares. Nothing was transferred: retry.
+func (f *File) cancelledByOther(ctx context.Context, err error) bool {
+	return err == syscall.ECANCELED && !f.closing.Load() && !f.e.closed.Load() &&
+		(ctx == nil || ctx.Err() == nil)
 }
 
 // rearm returns the deadline now in force for a stream call that a
@@ -551,7 +591,10 @@ func (f *File) rearm(write bool) (*time.Time, <-chan struct{}, error) {
 // changes: errDeadlineMoved.
 func (f *File) ringRW(ctx context.Context, write bool, p []byte, off int64, deadline *time.Time, moved <-chan struct{}) (int, error) {
 	sh := f.sh
-	o := sh.acquire()
+	o, err := f.acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
 	o.holdBuf(p)
 	idx, fixed := sh.fixedIndex(p)
 	switch {
@@ -585,7 +628,10 @@ func (f *File) ringWaitReady(ctx context.Context, write bool, deadline *time.Tim
 	if write {
 		events = unix.POLLOUT
 	}
-	o := f.sh.acquire()
+	o, err := f.acquire(ctx)
+	if err != nil {
+		return err
+	}
 	o.sqe.PrepPollAdd(int32(f.fd), events)
 	if f.slot >= 0 {
 		o.sqe.Fd = f.slot
@@ -594,7 +640,7 @@ func (f *File) ringWaitReady(ctx context.Context, write bool, deadline *time.Tim
 	if deadline != nil {
 		o.setDeadline(*deadline)
 	}
-	_, err := f.sh.runUntil(ctx, o, moved)
+	_, err = f.sh.runUntil(ctx, o, moved)
 	if deadline != nil && err == context.DeadlineExceeded {
 		err = os.ErrDeadlineExceeded
 	}
@@ -913,7 +959,10 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 		}
 	}
 	sh := f.sh
-	o := sh.acquire()
+	o, err := f.acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
 	iovs := o.holdIovecs(bufs)
 	if write {
 		o.sqe.PrepWritev(int32(f.fd), iovs, uint64(off))
@@ -1033,9 +1082,12 @@ func (f *File) simple(ctx context.Context, op string, prep func(*uring.SQE), sys
 			}
 		}))
 	}
-	o := f.sh.acquire()
+	o, err := f.acquire(ctx)
+	if err != nil {
+		return f.wrap(op, err)
+	}
 	prep(&o.sqe)
-	_, err := f.sh.run(ctx, o)
+	_, err = f.sh.run(ctx, o)
 	return f.wrap(op, err)
 }
 

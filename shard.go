@@ -230,6 +230,55 @@ func (sh *shard) acquire() *op {
 	return o
 }
 
+// tryAcquire takes a free slot if there is one at once.
+func (sh *shard) tryAcquire() (*op, bool) {
+	select {
+	case idx := <-sh.free:
+		o := &sh.ops[idx]
+		o.idx = idx
+		o.gen.Add(1)
+		return o, true
+	default:
+		return nil, false
+	}
+}
+
+// acquirePair takes two slots for two requests that can each only be
+// ended by the other: holding one while waiting for the second could
+// wait for ever (every other slot held by calls that wait on pipes), so
+// it holds neither while it waits. It gives up (false) on a ring whose
+// in-flight bound is below two.
+func (sh *shard) acquirePair() (*op, *op, bool) {
+	if cap(sh.free) < 2 {
+		return nil, nil, false
+	}
+	for wait := 10 * time.Microsecond; ; wait = min(2*wait, 10*time.Millisecond) {
+		a := sh.acquire()
+		if b, ok := sh.tryAcquire(); ok {
+			return a, b, true
+		}
+		sh.release(a)
+		time.Sleep(wait)
+	}
+}
+
+// acquireOr is acquire for a call that may be abandoned while it waits
+// for a slot: when done (a context's Done) or stop (its File's Close)
+// fires first it returns no slot. Slots can stay taken indefinitely (reads
+// waiting on pipes and sockets), so a bare acquire would ignore both.
+func (sh *shard) acquireOr(done, stop <-chan struct{}) (*op, bool) {
+	select {
+	case idx := <-sh.free:
+		o := &sh.ops[idx]
+		o.idx = idx
+		o.gen.Add(1)
+		return o, true
+	case <-done:
+	case <-stop:
+	}
+	return nil, false
+}
+
 // release returns a slot whose final CQE has been consumed.
 func (sh *shard) release(o *op) {
 	o.reset()
@@ -525,14 +574,19 @@ func (sh *shard) close() error {
 	}
 	sh.closing = true
 	sh.mu.Unlock()
-	sh.internal(func(sqe *uring.SQE) { sqe.PrepCancel64(0, uring.AsyncCancelAny) })
+	cancelAll := func(sqe *uring.SQE) { sqe.PrepCancel64(0, uring.AsyncCancelAny) }
+	sh.internal(cancelAll)
 	// Memory the kernel holds is released only by final CQEs: wait for
 	// all of them. Reap here too in case the reaper is between rounds.
+	// Cancel again while waiting: a request can start after the first
+	// cancel (the next member of a hard-linked chain runs even when the
+	// one before it was cancelled) and would otherwise never end.
 	for sh.outstanding.Load() > 0 {
 		sh.reap()
 		select {
 		case <-sh.drained:
 		case <-time.After(10 * time.Millisecond):
+			sh.internal(cancelAll)
 		}
 	}
 	// Stop the reaper.
