@@ -68,9 +68,12 @@ type shard struct {
 	outstanding atomic.Int64  // requests the kernel holds (submitted, final CQE not reaped)
 	drained     chan struct{} // signalled when outstanding reaches 0 while closing
 
-	efd       *os.File // ReaperEventfd: readable when async completions arrive
-	efdBuf    []byte   // heap buffer for eventfd reads
-	reaperOut chan struct{}
+	efd *os.File // ReaperEventfd: readable when async completions arrive
+	// reaperIdle: the eventfd reaper parks with no backstop deadline
+	// (nothing was in flight). kick arms one if it submits meanwhile.
+	reaperIdle atomic.Bool
+	efdBuf     []byte // heap buffer for eventfd reads
+	reaperOut  chan struct{}
 
 	submitted, completions, enters, submitErrs atomic.Uint64
 
@@ -170,6 +173,11 @@ func (sh *shard) reapEventfd() {
 	defer close(sh.reaperOut)
 	armed := false
 	for {
+		if !sh.reaperIdle.Swap(false) {
+			// kick took the flag while we slept, so it may have set a
+			// deadline.
+			armed = true
+		}
 		sh.reap()
 		// While requests are in flight, wake at least every
 		// reapBackstop: the eventfd is silenced during submits (kick),
@@ -178,9 +186,19 @@ func (sh *shard) reapEventfd() {
 		if sh.outstanding.Load() > 0 {
 			sh.efd.SetReadDeadline(time.Now().Add(reapBackstop))
 			armed = true
-		} else if armed {
-			sh.efd.SetReadDeadline(time.Time{})
-			armed = false
+		} else {
+			// Dekker with kick: publish that we park unarmed, then look
+			// at outstanding again. Either we see its request, or kick
+			// (which counted the request before submitting) sees the
+			// flag and arms the deadline for us.
+			sh.reaperIdle.Store(true)
+			if sh.outstanding.Load() > 0 {
+				continue
+			}
+			if armed {
+				sh.efd.SetReadDeadline(time.Time{})
+				armed = false
+			}
 		}
 		if _, err := sh.efd.Read(sh.efdBuf); err != nil {
 			if errors.Is(err, os.ErrClosed) {
@@ -424,6 +442,15 @@ func (sh *shard) kick() {
 		// Requests that completed inline (page-cache hits) are in the
 		// CQ already: deliver them before anything else.
 		sh.reap()
+		if n > 0 && sh.reaperIdle.Load() && sh.reaperIdle.CompareAndSwap(true, false) {
+			// The reaper parked with no deadline, and a completion
+			// posted while the eventfd was silenced can go unsignalled
+			// and unseen by the reap above: the kernel stores the CQ
+			// tail and then reads the silencing flag with no full
+			// barrier between, while we clear the flag and then read
+			// the tail. Give the reaper its backstop.
+			sh.efd.SetReadDeadline(time.Now().Add(reapBackstop))
+		}
 		sh.flushing.Store(false)
 		// Dekker with submit(): a goroutine that queued an SQE and then
 		// saw flushing==true relies on us to see its SQE here. SQReady
