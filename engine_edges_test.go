@@ -1,10 +1,13 @@
 package ringo_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,4 +182,37 @@ func TestOpenFIFOWithOneFreeSlot(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Linked chains (ReadFile's OPENAT -> READ -> READ -> CLOSE) from many
+// goroutines on a ring of 8 SQEs: the SQ fills all the time, and a chain
+// split across two submissions would come back broken (EBADF, or a short
+// or wrong file).
+func TestChainsOnFullSmallRing(t *testing.T) {
+	e := newEngine(t, ringo.WithEntries(8), ringo.WithMaxInFlight(64))
+	dir := t.TempDir()
+	const files = 16
+	want := make([][]byte, files)
+	for i := range files {
+		want[i] = bytes.Repeat([]byte{byte('a' + i)}, 100+i*37)
+		if err := os.WriteFile(filepath.Join(dir, strconv.Itoa(i)), want[i], 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 100 {
+				i := (g + k) % files
+				got, err := e.ReadFile(filepath.Join(dir, strconv.Itoa(i)))
+				if err != nil || !bytes.Equal(got, want[i]) {
+					t.Errorf("ReadFile(%d) = %d bytes, %v; want %d bytes", i, len(got), err, len(want[i]))
+					return
+				}
+			}
+		}()
+	}
+	within(t, 60*time.Second, "ReadFile chains on an 8-entry ring", func() error { wg.Wait(); return nil })
 }

@@ -327,23 +327,20 @@ func (sh *shard) submit(o *op) error {
 		}
 	}
 	for sh.ring.SQSpaceLeft() < need {
-		// The SQ is full of SQEs the flusher has not pushed yet: push
-		// them ourselves. The kernel serialises concurrent submitters.
-		n := sh.ring.FlushSQ()
-		if _, err := sh.ring.SubmitFlushed(n, 0); err != nil && !retryable(err) {
+		// The SQ is full of SQEs not pushed yet: push them by becoming
+		// the flusher, or leave it to the one under way. Only a flusher
+		// enters to submit: a second submitter's count could end inside
+		// a linked chain that the flusher's stale count would then
+		// split across two io_uring_enter calls (the kernel ends a link
+		// at the end of a submission).
+		sh.mu.Unlock()
+		sh.kick()
+		sh.reap()
+		runtime.Gosched()
+		sh.mu.Lock()
+		if sh.closing {
 			sh.mu.Unlock()
-			return err
-		}
-		sh.enters.Add(1)
-		if sh.ring.SQSpaceLeft() < need {
-			sh.mu.Unlock()
-			sh.reap()
-			runtime.Gosched()
-			sh.mu.Lock()
-			if sh.closing {
-				sh.mu.Unlock()
-				return ErrEngineClosed
-			}
+			return ErrEngineClosed
 		}
 	}
 	sqe := sh.ring.GetSQE()
