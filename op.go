@@ -171,12 +171,10 @@ func (sh *shard) doUntil(ctx context.Context, o *op, moved <-chan struct{}) (int
 		case <-o.done:
 		case <-done:
 			cancelled = true
-			sh.cancel(o)
-			<-o.done
+			sh.cancelAndWait(o)
 		case <-moved:
 			cancelled = true
-			sh.cancel(o)
-			<-o.done
+			sh.cancelAndWait(o)
 		}
 	}
 	res := o.res
@@ -199,6 +197,29 @@ func (sh *shard) doUntil(ctx context.Context, o *op, moved <-chan struct{}) (int
 	}
 	return res, nil
 }
+
+// cancelAndWait cancels o and waits for its final CQE, cancelling again
+// every recancelEvery: a cancel that finds the request between states (an
+// io-wq worker about to arm a poll, -EALREADY) may not stop it, and the
+// caller, whose context has ended, should not wait for the request to end
+// by itself. o stays this goroutine's slot until the CQE, so its
+// user_data names no other request.
+func (sh *shard) cancelAndWait(o *op) {
+	sh.cancel(o)
+	t := time.NewTimer(recancelEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-o.done:
+			return
+		case <-t.C:
+			sh.cancel(o)
+			t.Reset(recancelEvery)
+		}
+	}
+}
+
+const recancelEvery = 10 * time.Millisecond
 
 func isClosed(c <-chan struct{}) bool {
 	select {
