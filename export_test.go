@@ -37,3 +37,6 @@ func (e *Engine) FreeFileSlotsForTest() (free, total int) {
 func (e *Engine) AwaitFIFOWriterForTest(fd int) error {
 	return e.pick().awaitFIFOWriter(fd, "")
 }
+
+// HotForTest reports whether the file's cached reads use pread64 (hot).
+func (f *File) HotForTest() bool { return f.hot.Load() }
