@@ -132,10 +132,14 @@ func (r *Ring) waitCQEs(n uint32, o *WaitOptions) (*CQE, error) {
 		}
 		w.arg.MinWaitUsec = 0
 		if o.MinWait > 0 && waitNr > 1 {
-			if left := o.MinWait - time.Since(start); left > 0 {
-				w.arg.MinWaitUsec = uint32(min((left+time.Microsecond-1)/time.Microsecond, 1<<32-1))
-			} else {
+			if left := o.MinWait - time.Since(start); left <= 0 {
 				waitNr = 1 // past the min wait: any completion will do
+			} else if !r.timeoutBefore(o, start, left) {
+				// The kernel sleeps out the whole min wait before it
+				// looks at the timeout (it compares the relative min
+				// wait with the absolute timeout): pass it only when it
+				// ends before the timeout, which bounds the wait.
+				w.arg.MinWaitUsec = uint32(min((left+time.Microsecond-1)/time.Microsecond, 1<<32-1))
 			}
 		}
 		submitted := r.flushSQ()
@@ -152,11 +156,14 @@ func (r *Ring) waitCQEs(n uint32, o *WaitOptions) (*CQE, error) {
 			// when the min wait passed with some completions ready, or
 			// when its timer fired with some ready (-ETIME is only for
 			// an empty CQ), or when it submitted SQEs.
-			if ready > 0 && o.MinWait > 0 {
-				return r.cqeAt(*r.cq.khead), nil
-			}
-			if abs && r.pastDeadline(&o.Deadline) {
+			// A signal that interrupts a call which also submitted
+			// looks the same (the kernel reports the submit count, not
+			// -EINTR), so the clocks decide.
+			if rel && time.Since(start) >= o.Timeout || abs && r.pastDeadline(&o.Deadline) {
 				return r.waitExpired()
+			}
+			if ready > 0 && o.MinWait > 0 && time.Since(start) >= o.MinWait {
+				return r.cqeAt(*r.cq.khead), nil
 			}
 		case syscall.ETIME:
 			if rel || abs {
@@ -170,6 +177,19 @@ func (r *Ring) waitCQEs(n uint32, o *WaitOptions) (*CQE, error) {
 			return nil, os.NewSyscallError("io_uring_enter", err)
 		}
 	}
+}
+
+// timeoutBefore reports whether the wait's timeout or deadline ends
+// within d from now (start is when the wait began).
+func (r *Ring) timeoutBefore(o *WaitOptions, start time.Time, d time.Duration) bool {
+	switch {
+	case o.Timeout != 0:
+		return o.Timeout-time.Since(start) <= d
+	case o.Deadline != (Timespec{}):
+		e := r.DeadlineAfter(d)
+		return o.Deadline.Sec < e.Sec || o.Deadline.Sec == e.Sec && o.Deadline.Nsec <= e.Nsec
+	}
+	return false
 }
 
 // waitExpired is the result of a wait whose timeout passed: ETIME, and
