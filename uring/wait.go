@@ -126,6 +126,13 @@ func (r *Ring) waitCQEs(n uint32, o *WaitOptions) (*CQE, error) {
 		if rel {
 			left := o.Timeout - time.Since(start)
 			if left <= 0 {
+				// Pending SQEs still go in, as the doc promises (a
+				// timeout of 0 is a poll that submits).
+				if r.SQReady() > 0 {
+					if _, err := r.Submit(); err != nil {
+						return nil, err
+					}
+				}
 				return r.waitExpired()
 			}
 			w.ts = Timespec{Sec: int64(left / time.Second), Nsec: int64(left % time.Second)}

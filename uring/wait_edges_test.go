@@ -86,3 +86,24 @@ func TestWaitMinWaitNotEndedBySignal(t *testing.T) {
 		t.Fatalf("WaitCQEs(2, MinWait 1m) = %v with %d ready: returned before the min wait with fewer than 2", err, ready)
 	}
 }
+
+// A wait whose timeout is already over still submits what is pending, as
+// every other wait does.
+func TestWaitZeroTimeoutSubmits(t *testing.T) {
+	r, err := New(8, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	r.GetSQE().PrepNop()
+	if _, err := r.WaitCQEs(1, &WaitOptions{Timeout: -1}); !errors.Is(err, syscall.ETIME) && err != nil {
+		t.Fatalf("WaitCQEs with a past timeout = %v, want ETIME or a completion", err)
+	}
+	if got := r.SQReady(); got != 0 {
+		t.Fatalf("SQReady after WaitCQEs = %d, want 0: the NOP was not submitted", got)
+	}
+	cqe, err := r.WaitCQETimeout(5 * time.Second)
+	if err != nil || cqe == nil {
+		t.Fatalf("the NOP's completion: %v", err)
+	}
+}
