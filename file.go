@@ -198,31 +198,32 @@ func (sh *shard) awaitFIFOWriter(fd int, name string) error {
 	return err
 }
 
-// errNoSlotPair: the ring's in-flight bound (WithMaxInFlight) is below
-// the two requests a FIFO's wait for a writer needs; the FIFO then stays
-// as OPENAT opened it.
-var errNoSlotPair = errors.New("ringo: in-flight bound below 2")
-
 func (sh *shard) awaitFIFOWriterAt(fd int, name string) error {
 	path, err := cstring(name)
 	if err != nil {
 		return err
 	}
-	// Both requests are needed at once (each is what ends the other), so
-	// both slots are taken before either is submitted.
-	po, o, ok := sh.acquirePair()
-	if !ok {
-		return errNoSlotPair
-	}
+	// The open takes a slot as OpenFile's own OPENAT did. The poll that
+	// can end it takes a second one only if one is free at once: waiting
+	// for two at a time could wait for ever (the others held by calls
+	// waiting on pipes), even with the writer there. Without one, poll(2)
+	// watches fd instead; the cancel it sends takes no slot.
+	o := sh.acquire()
+	po, ringPoll := sh.tryAcquire()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var pollErr error
+	hup := false
 	polled := make(chan struct{})
 	go func() {
 		defer close(polled)
-		po.sqe.PrepPollAdd(int32(fd), unix.POLLHUP)
-		_, pollErr = sh.run(ctx, po)
-		cancel() // a writer has come and gone: end the open
+		if ringPoll {
+			po.sqe.PrepPollAdd(int32(fd), unix.POLLHUP)
+			_, err := sh.run(ctx, po)
+			hup = err == nil
+		} else {
+			hup = pollHUP(ctx, fd)
+		}
+		cancel() // a writer has come and gone (or the poll failed): end the open
 	}()
 	o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	o.sqe.Flags |= uring.SQEAsync
@@ -233,10 +234,26 @@ func (sh *shard) awaitFIFOWriterAt(fd int, name string) error {
 		unix.Close(fd2)
 		return nil
 	}
-	if pollErr == nil {
+	if hup {
 		return nil // the poll ended the open
 	}
 	return err
+}
+
+// pollHUP waits with poll(2), in slices of 10 ms so that ctx can end it,
+// until fd reports POLLHUP (true) or ctx ends (false).
+func pollHUP(ctx context.Context, fd int) bool {
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLHUP}}
+	for ctx.Err() == nil {
+		n, err := unix.Poll(pfd, 10)
+		if err == nil && n > 0 && pfd[0].Revents&unix.POLLHUP != 0 {
+			return true
+		}
+		if err != nil && err != syscall.EINTR {
+			return false
+		}
+	}
+	return false
 }
 
 // openPuntedFlags are the open flags io_uring never handles inline: its
@@ -422,6 +439,14 @@ func (f *File) Close() error {
 	// passed incref before closing was set): cancel what is on the fd
 	// until every call has returned, so none is left waiting.
 	wait := 100 * time.Microsecond
+	if f.sh != nil {
+		f.sh.fdClosers.Add(1)
+		f.sh.fdCloseEpoch.Add(1)
+		defer func() {
+			f.sh.fdCloseEpoch.Add(1)
+			f.sh.fdClosers.Add(-1)
+		}()
+	}
 	for f.refs.Load() > 0 {
 		if f.sh != nil && !f.e.closed.Load() {
 			f.sh.cancelFd(f.fd)
@@ -531,6 +556,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		}
 	}
 	for {
+		epoch := f.sh.fdCloseEpoch.Load()
 		n, err := f.ringRW(ctx, write, p, off, deadline, moved)
 		if err == errDeadlineMoved {
 			// SetDeadline changed the deadline while the request
@@ -541,7 +567,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			}
 			continue
 		}
-		if f.cancelledByOther(ctx, err) {
+		if f.cancelledByOther(ctx, err, epoch) {
 			continue
 		}
 		if err != syscall.EAGAIN || !f.stream {
@@ -551,29 +577,45 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		// io_uring then answers EAGAIN instead of waiting, so wait for
 		// readiness with a poll request, as Go's poller would, and try
 		// again.
+		epoch = f.sh.fdCloseEpoch.Load()
 		if err := f.ringWaitReady(ctx, write, deadline, moved); err == errDeadlineMoved {
 			if deadline, moved, err = f.rearm(write); err != nil {
 				return 0, err
 			}
-		} else if err != nil && !f.cancelledByOther(ctx, err) {
+		} else if err != nil && !f.cancelledByOther(ctx, err, epoch) {
 			return 0, err
 		}
 	}
 }
 
-// acquire takes a slab slot for a call of f, giving up when ctx ends or
-// Close begins.
-func (f *File) acquire(ctx context.Context) (*op, error) {
+// acquire takes a slab slot for a call of f, giving up when ctx ends,
+// Close begins, the file deadline passes (os.ErrDeadlineExceeded) or it
+// changes (errDeadlineMoved: moved closed).
+func (f *File) acquire(ctx context.Context, deadline *time.Time, moved <-chan struct{}) (*op, error) {
+	if o, ok := f.sh.tryAcquire(); ok {
+		return o, nil // the usual case: no timer
+	}
 	var done <-chan struct{}
 	if ctx != nil {
 		done = ctx.Done()
 	}
-	o, ok := f.sh.acquireOr(done, f.closed)
+	var expired <-chan time.Time
+	if deadline != nil {
+		t := time.NewTimer(time.Until(*deadline))
+		defer t.Stop()
+		expired = t.C
+	}
+	o, ok := f.sh.acquireOr(done, f.closed, expired, moved)
 	if !ok {
-		if ctx != nil && ctx.Err() != nil {
+		switch {
+		case ctx != nil && ctx.Err() != nil:
 			return nil, ctx.Err()
+		case f.closing.Load():
+			return nil, os.ErrClosed
+		case moved != nil && isClosed(moved):
+			return nil, errDeadlineMoved
 		}
-		return nil, os.ErrClosed
+		return nil, os.ErrDeadlineExceeded
 	}
 	return o, nil
 }
@@ -582,9 +624,13 @@ func (f *File) acquire(ctx context.Context) (*op, error) {
 // neither this call (ctx, deadline) nor this File's or the Engine's Close:
 // File.Close cancels by open file description (ASYNC_CANCEL_FD), which a
 // File on a dup of the descriptor shares. Nothing was transferred: retry.
-func (f *File) cancelledByOther(ctx context.Context, err error) bool {
+// Only if such a Close ran on the ring while the request was in flight
+// (epoch: fdCloseEpoch before it was issued): the kernel cancels requests
+// too, and would then cancel every retry.
+func (f *File) cancelledByOther(ctx context.Context, err error, epoch uint64) bool {
 	return err == syscall.ECANCELED && !f.closing.Load() && !f.e.closed.Load() &&
-		(ctx == nil || ctx.Err() == nil)
+		(ctx == nil || ctx.Err() == nil) &&
+		(f.sh.fdClosers.Load() > 0 || f.sh.fdCloseEpoch.Load() != epoch)
 }
 
 // rearm returns the deadline now in force for a stream call that a
@@ -607,7 +653,7 @@ func (f *File) rearm(write bool) (*time.Time, <-chan struct{}, error) {
 // changes: errDeadlineMoved.
 func (f *File) ringRW(ctx context.Context, write bool, p []byte, off int64, deadline *time.Time, moved <-chan struct{}) (int, error) {
 	sh := f.sh
-	o, err := f.acquire(ctx)
+	o, err := f.acquire(ctx, deadline, moved)
 	if err != nil {
 		return 0, err
 	}
@@ -644,7 +690,7 @@ func (f *File) ringWaitReady(ctx context.Context, write bool, deadline *time.Tim
 	if write {
 		events = unix.POLLOUT
 	}
-	o, err := f.acquire(ctx)
+	o, err := f.acquire(ctx, deadline, moved)
 	if err != nil {
 		return err
 	}
@@ -975,7 +1021,7 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 		}
 	}
 	sh := f.sh
-	o, err := f.acquire(ctx)
+	o, err := f.acquire(ctx, nil, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -1098,7 +1144,7 @@ func (f *File) simple(ctx context.Context, op string, prep func(*uring.SQE), sys
 			}
 		}))
 	}
-	o, err := f.acquire(ctx)
+	o, err := f.acquire(ctx, nil, nil)
 	if err != nil {
 		return f.wrap(op, err)
 	}

@@ -65,8 +65,16 @@ type shard struct {
 	ops  []op        // the in-flight slab, indexed by user_data
 	free chan uint32 // free slab slots; blocking on it is the in-flight bound
 
-	outstanding atomic.Int64  // requests the kernel holds (submitted, final CQE not reaped)
-	drained     chan struct{} // signalled when outstanding reaches 0 while closing
+	outstanding atomic.Int64 // requests the kernel holds (submitted, final CQE not reaped)
+
+	// fdClosers counts File.Close calls cancelling by descriptor on this
+	// ring (ASYNC_CANCEL_FD); fdCloseEpoch moves when one begins and when
+	// it ends. A request that ends -ECANCELED with neither seen while it
+	// was in flight was cancelled by the kernel (io-wq could not start a
+	// worker, say), not by a dup's Close: not retried (File.rw).
+	fdClosers    atomic.Int32
+	fdCloseEpoch atomic.Uint64
+	drained      chan struct{} // signalled when outstanding reaches 0 while closing
 
 	efd *os.File // ReaperEventfd: readable when async completions arrive
 	// reaperIdle: the eventfd reaper parks with no backstop deadline
@@ -187,6 +195,12 @@ func (sh *shard) reapEventfd() {
 			sh.efd.SetReadDeadline(time.Now().Add(reapBackstop))
 			armed = true
 		} else {
+			// Clear our own deadline first: once reaperIdle is
+			// published, a deadline kick sets must survive to the read.
+			if armed {
+				sh.efd.SetReadDeadline(time.Time{})
+				armed = false
+			}
 			// Dekker with kick: publish that we park unarmed, then look
 			// at outstanding again. Either we see its request, or kick
 			// (which counted the request before submitting) sees the
@@ -194,10 +208,6 @@ func (sh *shard) reapEventfd() {
 			sh.reaperIdle.Store(true)
 			if sh.outstanding.Load() > 0 {
 				continue
-			}
-			if armed {
-				sh.efd.SetReadDeadline(time.Time{})
-				armed = false
 			}
 		}
 		if _, err := sh.efd.Read(sh.efdBuf); err != nil {
@@ -261,30 +271,12 @@ func (sh *shard) tryAcquire() (*op, bool) {
 	}
 }
 
-// acquirePair takes two slots for two requests that can each only be
-// ended by the other: holding one while waiting for the second could
-// wait for ever (every other slot held by calls that wait on pipes), so
-// it holds neither while it waits. It gives up (false) on a ring whose
-// in-flight bound is below two.
-func (sh *shard) acquirePair() (*op, *op, bool) {
-	if cap(sh.free) < 2 {
-		return nil, nil, false
-	}
-	for wait := 10 * time.Microsecond; ; wait = min(2*wait, 10*time.Millisecond) {
-		a := sh.acquire()
-		if b, ok := sh.tryAcquire(); ok {
-			return a, b, true
-		}
-		sh.release(a)
-		time.Sleep(wait)
-	}
-}
-
 // acquireOr is acquire for a call that may be abandoned while it waits
-// for a slot: when done (a context's Done) or stop (its File's Close)
-// fires first it returns no slot. Slots can stay taken indefinitely (reads
-// waiting on pipes and sockets), so a bare acquire would ignore both.
-func (sh *shard) acquireOr(done, stop <-chan struct{}) (*op, bool) {
+// for a slot: when done (a context's Done), stop (its File's Close),
+// expired (its deadline) or moved (its deadline changed) fires first it
+// returns no slot. Slots can stay taken indefinitely (reads waiting on
+// pipes and sockets), so a bare acquire would ignore them all.
+func (sh *shard) acquireOr(done, stop <-chan struct{}, expired <-chan time.Time, moved <-chan struct{}) (*op, bool) {
 	select {
 	case idx := <-sh.free:
 		o := &sh.ops[idx]
@@ -293,6 +285,8 @@ func (sh *shard) acquireOr(done, stop <-chan struct{}) (*op, bool) {
 		return o, true
 	case <-done:
 	case <-stop:
+	case <-expired:
+	case <-moved:
 	}
 	return nil, false
 }
@@ -563,9 +557,14 @@ func (sh *shard) internal(prep func(*uring.SQE)) {
 			sqe = sh.ring.GetSQE()
 			continue
 		}
-		// Full of SQEs the flusher has not pushed yet: push them here.
-		sh.ring.SubmitFlushed(sh.ring.FlushSQ(), 0)
-		sh.enters.Add(1)
+		// Full of SQEs not pushed yet: have the flusher push them, as
+		// submit does (only a flusher enters to submit, so no linked
+		// chain is split between two submissions).
+		sh.mu.Unlock()
+		sh.kick()
+		sh.reap()
+		runtime.Gosched()
+		sh.mu.Lock()
 		sqe = sh.ring.GetSQE()
 	}
 	prep(sqe)
