@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -540,7 +541,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		switch errno {
 		case 0:
 			if n > 0 || len(p) == 0 {
-				f.voteHot(off)
+				f.voteHot()
 				return n, nil
 			}
 			// 0 bytes: end of file, or nothing cached at all on some
@@ -549,8 +550,15 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			if f.hotVotes.Load() != 0 {
 				f.hotVotes.Store(0)
 			}
+			if f.hot.Load() {
+				f.hot.Store(false) // a sampled hot read missed the cache
+			}
 		case syscall.EOPNOTSUPP, syscall.EINVAL, syscall.ENOSYS:
-			f.tryCache.Store(false) // this file or kernel cannot do it
+			// EINVAL for a range past int64 (off+len overflows) is the
+			// call's fault, not the file's: the ring reports it.
+			if errno != syscall.EINVAL || off < 0 || off+int64(len(p)) >= 0 {
+				f.tryCache.Store(false) // this file or kernel cannot do it
+			}
 		default:
 			return 0, errno
 		}
@@ -1268,22 +1276,21 @@ func preadNowait(fd int, p []byte, off int64) (int, syscall.Errno) {
 // it, and a sampled slow one sends the file back to preadv2.
 const (
 	hotMaxRead = 256 << 10 // larger reads keep preadv2
-	// hotPromoteVotes sampled preadv2 hits in a row (each sample stands
-	// for ~hotVoteEvery pages read) make a file hot.
+	// hotPromoteVotes sampled preadv2 hits with no miss between (each
+	// sample stands for ~hotVoteEvery reads) make a file hot.
 	hotPromoteVotes = 16
 	hotVoteEvery    = 64
-	hotSampleEvery  = 8 // of hot reads, by page number of the offset
-	// hotSlowBase plus hotSlowPerByte per byte read is how long a
-	// sampled hot read may take before it counts as a cache miss: a
-	// cached 4 KiB read takes 1-3 µs, a disk read 50 µs to ms.
-	hotSlowBase    = 50 * time.Microsecond
-	hotSlowPerByte = time.Nanosecond // a copy at 1 GB/s, far below memory speed
+	hotSampleEvery  = 8 // of hot reads, at random, go to preadv2 (readHot)
 )
 
-// voteHot counts a preadv2 hit towards making the file hot. Sampling by
-// the offset's page number keeps the shared counter off most reads.
-func (f *File) voteHot(off int64) {
-	if (uint64(off)>>12)%hotVoteEvery != 0 {
+// voteHot counts a preadv2 hit towards making the file hot. One hit in
+// hotVoteEvery, at random, votes, which keeps the shared counter off most
+// reads; a miss (EAGAIN, rw) clears the votes, so a file whose reads miss
+// now and then (a cached header, a cold body) rarely turns hot. Sampling
+// by offset instead would let one often-read page vote for the whole
+// file.
+func (f *File) voteHot() {
+	if rand.Uint32()%hotVoteEvery != 0 {
 		return
 	}
 	if f.hotVotes.Add(1) >= hotPromoteVotes {
@@ -1294,17 +1301,16 @@ func (f *File) voteHot(off int64) {
 
 // readHot reads with pread64 through RawSyscall (see hotMaxRead). It
 // reports false, having moved nothing, on an error (EINTR, say), which
-// the caller's preadv2 path then handles.
+// the caller's preadv2 path then handles, and for one read in
+// hotSampleEvery, chosen at random (not by offset: a reader whose offsets
+// never hit the sampled pages would never be checked): that read goes to
+// preadv2(RWF_NOWAIT), whose EAGAIN sends the file back (rw). The check
+// thus never blocks and does not depend on how fast the disk is.
 func (f *File) readHot(p []byte, off int64) (int, bool) {
-	sample := (uint64(off)>>12)%hotSampleEvery == 0
-	var start time.Time
-	if sample {
-		start = time.Now()
+	if rand.Uint32()%hotSampleEvery == 0 {
+		return 0, false
 	}
 	n, _, errno := unix.RawSyscall6(unix.SYS_PREAD64, uintptr(f.fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)), uintptr(off), 0, 0)
-	if sample && time.Since(start) > hotSlowBase+time.Duration(len(p))*hotSlowPerByte {
-		f.hot.Store(false) // it probably waited for the disk
-	}
 	if errno != 0 {
 		return 0, false
 	}
