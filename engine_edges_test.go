@@ -146,12 +146,12 @@ func TestCloseSparesDupsRequests(t *testing.T) {
 	}
 }
 
-// OpenFile of a FIFO for reading (awaitFIFOWriter) holds two slab slots at
-// once, a POLLHUP poll and a blocking OPENAT, each of which only the other
-// can end. With one slot (or all but one held by waiting calls) and a
-// writer that came and went before the second open, the open holds the
-// slot waiting for a writer that never comes, and the poll that would end
-// it waits for a slot: OpenFile never returns.
+// OpenFile of a FIFO for reading (awaitFIFOWriter) used to hold two slab
+// slots at once, a POLLHUP poll and a blocking OPENAT, each of which only
+// the other can end. With one slot (or all but one held by waiting calls)
+// and a writer that came and went before the second open, the open held
+// the slot waiting for a writer that never came, and the poll that would
+// end it waited for a slot: OpenFile never returned.
 func TestOpenFIFOWithOneFreeSlot(t *testing.T) {
 	e := newEngine(t, ringo.WithMaxInFlight(1))
 	dir := t.TempDir()

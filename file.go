@@ -1029,17 +1029,27 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 		}
 	}
 	sh := f.sh
-	o, err := f.acquire(ctx, nil, nil)
-	if err != nil {
-		return 0, err
+	for {
+		o, err := f.acquire(ctx, nil, nil)
+		if err != nil {
+			return 0, err
+		}
+		iovs := o.holdIovecs(bufs)
+		if write {
+			o.sqe.PrepWritev(int32(f.fd), iovs, uint64(off))
+		} else {
+			o.sqe.PrepReadv(int32(f.fd), iovs, uint64(off))
+		}
+		epoch := sh.fdCloseEpoch.Load()
+		n, err := sh.run(ctx, o)
+		// Cancelled by the Close of a File sharing the descriptor
+		// (cancellation by fd matches the open file description), with
+		// nothing moved: go on, as rw does.
+		if f.cancelledByOther(ctx, err, epoch) {
+			continue
+		}
+		return n, err
 	}
-	iovs := o.holdIovecs(bufs)
-	if write {
-		o.sqe.PrepWritev(int32(f.fd), iovs, uint64(off))
-	} else {
-		o.sqe.PrepReadv(int32(f.fd), iovs, uint64(off))
-	}
-	return sh.run(ctx, o)
 }
 
 // maxIovecs is IOV_MAX: the kernel refuses longer vectors.
