@@ -37,7 +37,7 @@ type File struct {
 	// slot is the file's index in its ring's registered-file table, or
 	// -1. Reads and writes use it (IOSQE_FIXED_FILE) when set.
 	slot int32
-	// solo lets a request with no other caller on its loop ring use a
+	// solo lets a request with no other caller on its O_DIRECT ring use a
 	// plain system call (O_DIRECT regular files and block devices).
 	solo bool
 	// syncWrite sends buffered writes straight to pwrite(2): on
@@ -498,9 +498,9 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		}
 	}
 	solo := false
-	if f.solo && f.sh.lp != nil {
-		// A loop ring costs a lone request three thread wakeups
-		// (doorbell, completion, the caller's goroutine); a plain system
+	if f.solo && f.sh.soloOK {
+		// A ring costs a lone request several thread wakeups
+		// (a loop ring: doorbell, completion, the caller's goroutine); a plain system
 		// call costs one. So the first soloCallers overlapping requests
 		// on a ring block in pread/pwrite, as os would, and the rest go
 		// through the ring and batch. Measured at qd 1 O_DIRECT: p50

@@ -655,3 +655,28 @@ func TestLoopReaper(t *testing.T) {
 		t.Run(name, fn)
 	}
 }
+
+// TestPollReaper runs the engine tests again on ReaperPoll rings (an
+// unlocked goroutine per ring blocked in io_uring_enter, yielding its P
+// after each delivery).
+func TestPollReaper(t *testing.T) {
+	reaperOpts = []ringo.Option{ringo.WithReaper(ringo.ReaperPoll)}
+	defer func() { reaperOpts = nil }()
+	for name, fn := range map[string]func(*testing.T){
+		"ReadWriteAt":              TestReadWriteAt,
+		"ReadWriteSeek":            TestReadWriteSeek,
+		"Vectored":                 TestVectored,
+		"SyncTruncateFallocate":    TestSyncTruncateFallocateStat,
+		"ErrorsLikeOS":             TestErrorsLikeOS,
+		"ConcurrentIntegrity":      TestConcurrentIntegrity,
+		"CloseWithInFlight":        TestCloseWithInFlight,
+		"FileCloseWithInFlight":    TestFileCloseWithInFlight,
+		"ContextCancelAndDeadline": TestContextCancelAndDeadline,
+		"SharedRingManyGoroutines": TestSharedRingManyGoroutines,
+		"RequestsRightAfterNew":    TestRequestsRightAfterNewEngine,
+		"BufferPoolFixed":          TestBufferPoolFixed,
+		"FSHelpers":                TestFSHelpers,
+	} {
+		t.Run(name, fn)
+	}
+}

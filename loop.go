@@ -74,6 +74,7 @@ func (sh *shard) runLoop(entries uint32, p *uring.Params, ready chan<- error) {
 	// files opened on this ring are entered in it, so their requests
 	// skip the per-request file lookup and reference counting.
 	sh.initFileTable(loopFileSlots)
+	sh.soloOK = true
 	sh.lp = &loopState{bellFd: fd, bellBuf: []byte{1, 0, 0, 0, 0, 0, 0, 0}, calls: make(chan func(), 4)}
 	sh.armDoorbell()
 	ready <- nil

@@ -85,8 +85,11 @@ type shard struct {
 
 	submitted, completions, enters, submitErrs atomic.Uint64
 
-	lp       *loopState                 // ReaperLoop only
-	callers  atomic.Int32               // ReaperLoop: reads/writes in progress on this ring (File.rw)
+	lp      *loopState   // ReaperLoop only
+	callers atomic.Int32 // soloOK rings: reads/writes in progress on this ring (File.rw)
+	// soloOK: a lone O_DIRECT request on this ring blocks in pread or
+	// pwrite instead (File.rw, soloCallers): ReaperLoop and ReaperPoll.
+	soloOK   bool
 	fileFree []uint32                   // free registered-file slots, guarded by mu (initFileTable)
 	pool     atomic.Pointer[BufferPool] // fixed buffers registered with this ring
 }
@@ -129,7 +132,10 @@ func newShard(e *Engine, cfg *config) (*shard, error) {
 	sh.initFileTable(chainFileSlots)
 	switch cfg.reaper {
 	case ReaperThread:
-		go sh.reapThread()
+		go sh.reapThread(true)
+	case ReaperPoll:
+		sh.soloOK = true
+		go sh.reapThread(false)
 	default:
 		if err := sh.startEventfd(); err != nil {
 			r.Close()
@@ -226,12 +232,22 @@ func (sh *shard) reapEventfd() {
 }
 
 // reapThread is the ReaperThread loop: one locked OS thread blocked in
-// io_uring_enter until a completion arrives.
-func (sh *shard) reapThread() {
-	runtime.LockOSThread()
+// io_uring_enter until a completion arrives; unlocked, it is the
+// ReaperPoll loop, which after delivering completions yields its P so the
+// goroutines it readied (queued on that P) run on this thread at once:
+// with the thread locked they wait for another P, whose idle thread must
+// be woken on another CPU (40-60 µs on the session-4 host).
+func (sh *shard) reapThread(locked bool) {
+	if locked {
+		runtime.LockOSThread()
+	}
 	defer close(sh.reaperOut)
 	for {
+		before := sh.completions.Load()
 		sh.reap()
+		if !locked && sh.completions.Load() != before {
+			runtime.Gosched()
+		}
 		sh.mu.Lock()
 		stop := sh.closing && sh.outstanding.Load() == 0
 		sh.mu.Unlock()
