@@ -5,7 +5,7 @@ package ringo
 // OutstandingForTest returns the requests the kernel holds, over all rings.
 func (e *Engine) OutstandingForTest() int64 {
 	var n int64
-	for _, sh := range e.shards {
+	for _, sh := range e.allShards() {
 		n += sh.outstanding.Load()
 	}
 	return n

@@ -637,16 +637,27 @@ func (sh *shard) close() error {
 	}
 	if sh.efd != nil {
 		sh.efd.Close()
+		<-sh.reaperOut
 	} else {
-		sh.mu.Lock()
-		if sqe := sh.ring.GetSQE(); sqe != nil {
-			sqe.PrepNop()
-			sqe.UserData = udWake
+		// The wake NOP's CQE can be reaped by another goroutine (a late
+		// cancel's kick) before the reaper enters its wait: resend it
+		// until the reaper has left.
+		for {
+			sh.mu.Lock()
+			if sqe := sh.ring.GetSQE(); sqe != nil {
+				sqe.PrepNop()
+				sqe.UserData = udWake
+			}
+			sh.ring.SubmitFlushed(sh.ring.FlushSQ(), 0)
+			sh.mu.Unlock()
+			select {
+			case <-sh.reaperOut:
+			case <-time.After(10 * time.Millisecond):
+				continue
+			}
+			break
 		}
-		sh.ring.SubmitFlushed(sh.ring.FlushSQ(), 0)
-		sh.mu.Unlock()
 	}
-	<-sh.reaperOut
 	return sh.closeRing()
 }
 
