@@ -1332,5 +1332,7 @@ func (f *File) readHot(p []byte, off int64) (int, bool) {
 // random reads: 1 gave qd 2 0.57x os (the second request paid the ring's
 // wakeups alone); 2 gives qd 2 1.0x os, qd 4 0.9x, and no change at
 // qd 8-32 within the noise. Each one may hold an OS thread, so it stays
-// small (the thread bar: GOMAXPROCS+4 at qd 128).
+// small (the thread bar: GOMAXPROCS+4 at qd 128). Re-measured on
+// ReaperPoll rings (session 4): 0, 1 and 4 were each worse than 2 at some
+// of qd 1-16 and better at none outside the noise.
 const soloCallers = 2
