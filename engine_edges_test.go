@@ -32,13 +32,7 @@ func waitOutstanding(t *testing.T, e *ringo.Engine, n int64) {
 // reads waiting on empty pipes) ignores its context: acquire is a bare
 // channel receive.
 func TestContextEndsWaitForSlot(t *testing.T) {
-	e := newEngine(t, ringo.WithMaxInFlight(1))
-	r1, _ := pipeFiles(t, e)
-	go r1.Read(make([]byte, 8)) // waits in the ring, holding the only slot
-	waitOutstanding(t, e, 1)
-
-	_, w2 := pipeFiles(t, e)
-	t.Cleanup(func() { e.Close() }) // first: frees the slot, so the pipes' Close can finish
+	w2 := writerWithoutSlot(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
@@ -56,13 +50,7 @@ func TestContextEndsWaitForSlot(t *testing.T) {
 // File.Close waits forever for a call of its own that waits for a slab
 // slot held by another file's request: cancelFd has nothing to cancel.
 func TestFileCloseEndsWaitForSlot(t *testing.T) {
-	e := newEngine(t, ringo.WithMaxInFlight(1))
-	r1, _ := pipeFiles(t, e)
-	go r1.Read(make([]byte, 8))
-	waitOutstanding(t, e, 1)
-
-	_, w2 := pipeFiles(t, e)
-	t.Cleanup(func() { e.Close() })
+	w2 := writerWithoutSlot(t)
 	go w2.Write([]byte("x")) // blocks in acquire, holding a File reference
 	time.Sleep(50 * time.Millisecond)
 	within(t, 5*time.Second, "File.Close of a file whose Write waits for a slot", w2.Close)
@@ -215,4 +203,17 @@ func TestChainsOnFullSmallRing(t *testing.T) {
 		}()
 	}
 	within(t, 60*time.Second, "ReadFile chains on an 8-entry ring", func() error { wg.Wait(); return nil })
+}
+
+// writerWithoutSlot returns the write end of a pipe on an engine whose
+// only slab slot (WithMaxInFlight(1)) is held by a read waiting on
+// another, empty pipe: its calls through the ring wait for a slot.
+func writerWithoutSlot(t *testing.T) *ringo.File {
+	e := newEngine(t, ringo.WithMaxInFlight(1))
+	r1, _ := pipeFiles(t, e)
+	go r1.Read(make([]byte, 8)) // waits in the ring, holding the only slot
+	waitOutstanding(t, e, 1)
+	_, w2 := pipeFiles(t, e)
+	t.Cleanup(func() { e.Close() }) // runs first: frees the slot, so the pipes' Close can finish
+	return w2
 }

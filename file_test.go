@@ -634,33 +634,16 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 
 // TestLoopReaper runs the engine tests again on ReaperLoop rings
 // (SINGLE_ISSUER|DEFER_TASKRUN, one submitting thread per ring).
-func TestLoopReaper(t *testing.T) {
-	reaperOpts = []ringo.Option{ringo.WithReaper(ringo.ReaperLoop)}
-	defer func() { reaperOpts = nil }()
-	for name, fn := range map[string]func(*testing.T){
-		"ReadWriteAt":              TestReadWriteAt,
-		"ReadWriteSeek":            TestReadWriteSeek,
-		"Vectored":                 TestVectored,
-		"SyncTruncateFallocate":    TestSyncTruncateFallocateStat,
-		"ErrorsLikeOS":             TestErrorsLikeOS,
-		"ConcurrentIntegrity":      TestConcurrentIntegrity,
-		"CloseWithInFlight":        TestCloseWithInFlight,
-		"FileCloseWithInFlight":    TestFileCloseWithInFlight,
-		"ContextCancelAndDeadline": TestContextCancelAndDeadline,
-		"SharedRingManyGoroutines": TestSharedRingManyGoroutines,
-		"RequestsRightAfterNew":    TestRequestsRightAfterNewEngine,
-		"BufferPoolFixed":          TestBufferPoolFixed,
-		"FSHelpers":                TestFSHelpers,
-	} {
-		t.Run(name, fn)
-	}
-}
+func TestLoopReaper(t *testing.T) { rerunEngineTests(t, ringo.ReaperLoop) }
 
 // TestPollReaper runs the engine tests again on ReaperPoll rings (an
 // unlocked goroutine per ring blocked in io_uring_enter, yielding its P
 // after each delivery).
-func TestPollReaper(t *testing.T) {
-	reaperOpts = []ringo.Option{ringo.WithReaper(ringo.ReaperPoll)}
+func TestPollReaper(t *testing.T) { rerunEngineTests(t, ringo.ReaperPoll) }
+
+// rerunEngineTests runs the engine tests with every ring on reaper.
+func rerunEngineTests(t *testing.T, reaper ringo.Reaper) {
+	reaperOpts = []ringo.Option{ringo.WithReaper(reaper)}
 	defer func() { reaperOpts = nil }()
 	for name, fn := range map[string]func(*testing.T){
 		"ReadWriteAt":              TestReadWriteAt,

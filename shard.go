@@ -266,8 +266,11 @@ func (sh *shard) reapThread(locked bool) {
 
 // acquire takes a free slot, waiting while maxInFlight requests are in
 // flight.
-func (sh *shard) acquire() *op {
-	idx := <-sh.free
+func (sh *shard) acquire() *op { return sh.take(<-sh.free) }
+
+// take readies slot idx, just taken from free, for a new request: a new
+// generation, so CQEs of the slot's previous request cannot match it.
+func (sh *shard) take(idx uint32) *op {
 	o := &sh.ops[idx]
 	o.idx = idx
 	o.gen.Add(1)
@@ -278,10 +281,7 @@ func (sh *shard) acquire() *op {
 func (sh *shard) tryAcquire() (*op, bool) {
 	select {
 	case idx := <-sh.free:
-		o := &sh.ops[idx]
-		o.idx = idx
-		o.gen.Add(1)
-		return o, true
+		return sh.take(idx), true
 	default:
 		return nil, false
 	}
@@ -295,10 +295,7 @@ func (sh *shard) tryAcquire() (*op, bool) {
 func (sh *shard) acquireOr(done, stop <-chan struct{}, expired <-chan time.Time, moved <-chan struct{}) (*op, bool) {
 	select {
 	case idx := <-sh.free:
-		o := &sh.ops[idx]
-		o.idx = idx
-		o.gen.Add(1)
-		return o, true
+		return sh.take(idx), true
 	case <-done:
 	case <-stop:
 	case <-expired:
@@ -329,25 +326,8 @@ func (sh *shard) submit(o *op) error {
 		sh.mu.Unlock()
 		return ErrEngineClosed
 	}
-	for sh.lp != nil && sh.ring.SQSpaceLeft() < need {
-		sh.waitForSQSpace()
-		if sh.closing {
-			sh.mu.Unlock()
-			return ErrEngineClosed
-		}
-	}
 	for sh.ring.SQSpaceLeft() < need {
-		// The SQ is full of SQEs not pushed yet: push them by becoming
-		// the flusher, or leave it to the one under way. Only a flusher
-		// enters to submit: a second submitter's count could end inside
-		// a linked chain that the flusher's stale count would then
-		// split across two io_uring_enter calls (the kernel ends a link
-		// at the end of a submission).
-		sh.mu.Unlock()
-		sh.kick()
-		sh.reap()
-		runtime.Gosched()
-		sh.mu.Lock()
+		sh.waitForRoomLocked()
 		if sh.closing {
 			sh.mu.Unlock()
 			return ErrEngineClosed
@@ -386,6 +366,27 @@ var errTooManySQEs = errors.New("ringo: request needs more SQEs than the ring ha
 
 func retryable(err error) bool {
 	return errors.Is(err, syscall.EBUSY) || errors.Is(err, syscall.EAGAIN)
+}
+
+// waitForRoomLocked is called with mu held when the SQ is full of SQEs
+// not pushed yet; it lets them be pushed and returns with mu held again
+// (the caller re-checks the room and closing). A loop ring's own thread
+// pushes them (waitForSQSpace). On other rings the caller becomes the
+// flusher or leaves it to the one under way: only a flusher enters to
+// submit, because a second submitter's count could end inside a linked
+// chain that the flusher's stale count would then split across two
+// io_uring_enter calls (the kernel ends a link at the end of a
+// submission).
+func (sh *shard) waitForRoomLocked() {
+	if sh.lp != nil {
+		sh.waitForSQSpace()
+		return
+	}
+	sh.mu.Unlock()
+	sh.kick()
+	sh.reap()
+	runtime.Gosched()
+	sh.mu.Lock()
 }
 
 // kick makes sure the queued SQEs reach the kernel. The first goroutine
@@ -568,19 +569,7 @@ func (sh *shard) internal(prep func(*uring.SQE)) {
 			sh.mu.Unlock()
 			return
 		}
-		if sh.lp != nil {
-			sh.waitForSQSpace()
-			sqe = sh.ring.GetSQE()
-			continue
-		}
-		// Full of SQEs not pushed yet: have the flusher push them, as
-		// submit does (only a flusher enters to submit, so no linked
-		// chain is split between two submissions).
-		sh.mu.Unlock()
-		sh.kick()
-		sh.reap()
-		runtime.Gosched()
-		sh.mu.Lock()
+		sh.waitForRoomLocked()
 		sqe = sh.ring.GetSQE()
 	}
 	prep(sqe)

@@ -22,12 +22,7 @@ import (
 // File.acquire ends the wait only on ctx or Close. os.File's Write fails
 // with os.ErrDeadlineExceeded at the deadline.
 func TestDeadlineEndsWaitForSlot(t *testing.T) {
-	e := newEngine(t, ringo.WithMaxInFlight(1))
-	r1, _ := pipeFiles(t, e)
-	go r1.Read(make([]byte, 8)) // holds the only slot
-	waitOutstanding(t, e, 1)
-	_, w2 := pipeFiles(t, e)
-	t.Cleanup(func() { e.Close() }) // first: frees the slot, so the pipes' Close can finish
+	w2 := writerWithoutSlot(t)
 	w2.SetWriteDeadline(time.Now().Add(50 * time.Millisecond))
 	err := within(t, 5*time.Second, "Write with a 50ms deadline waiting for a slot", func() error {
 		_, err := w2.Write([]byte("y"))
@@ -41,12 +36,7 @@ func TestDeadlineEndsWaitForSlot(t *testing.T) {
 // Same, with the deadline moved into the past while the Write waits: the
 // documented "a new deadline also applies to calls already waiting".
 func TestPastDeadlineEndsWaitForSlot(t *testing.T) {
-	e := newEngine(t, ringo.WithMaxInFlight(1))
-	r1, _ := pipeFiles(t, e)
-	go r1.Read(make([]byte, 8))
-	waitOutstanding(t, e, 1)
-	_, w2 := pipeFiles(t, e)
-	t.Cleanup(func() { e.Close() })
+	w2 := writerWithoutSlot(t)
 	errc := make(chan error, 1)
 	go func() { _, err := w2.Write([]byte("y")); errc <- err }()
 	time.Sleep(50 * time.Millisecond) // let it reach acquire
