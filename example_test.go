@@ -273,3 +273,48 @@ func ExampleFile_ReadDir() {
 	fmt.Println(names)
 	// Output: [a.txt b.txt]
 }
+
+// A read-mostly file (an index, a table of a database) read at random by
+// many goroutines: with WithMappedReads its reads, once they keep hitting
+// the page cache, copy from a leased mapping of the file. Writers are
+// still seen at once: here os truncates and rewrites the file, and the
+// next ReadAt returns the new contents and size, as pread would.
+func ExampleWithMappedReads() {
+	e, err := ringo.NewEngine(ringo.WithMappedReads())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close()
+	dir, err := os.MkdirTemp("", "ringo-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	name := filepath.Join(dir, "table")
+	if err := os.WriteFile(name, slices.Repeat([]byte("row."), 1024), 0o644); err != nil {
+		log.Fatal(err)
+	}
+
+	f, err := e.Open(name) // read-only: only such files are mapped
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 8)
+	for off := int64(0); off < 1<<20; off += 8 {
+		if _, err := f.ReadAt(buf, off%4096); err != nil {
+			log.Fatal(err)
+		}
+	}
+	fmt.Printf("%q\n", buf)
+
+	// Another writer: its open waits until ringo lets go of the lease.
+	if err := os.WriteFile(name, []byte("new contents"), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	n, err := f.ReadAt(buf, 4)
+	fmt.Printf("%q %v\n", buf[:n], err)
+	// Output:
+	// "row.row."
+	// "contents" <nil>
+}

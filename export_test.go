@@ -2,6 +2,8 @@ package ringo
 
 // Test-only access to internals.
 
+import "os/signal"
+
 // OutstandingForTest returns the requests the kernel holds, over all rings.
 func (e *Engine) OutstandingForTest() int64 {
 	var n int64
@@ -40,3 +42,15 @@ func (e *Engine) AwaitFIFOWriterForTest(fd int) error {
 
 // HotForTest reports whether the file's cached reads use pread64 (hot).
 func (f *File) HotForTest() bool { return f.hot.Load() }
+
+// MappedForTest reports whether the file's hot reads copy from a leased
+// mapping (file_mapped.go).
+func (f *File) MappedForTest() bool { return f.mapping.Load() != nil }
+
+// IgnoreLeaseSignalForTest makes the process ignore lease-break signals,
+// as a program that resets its signals would, until restore is called.
+func IgnoreLeaseSignalForTest() (restore func()) {
+	watchLeases()
+	signal.Ignore(leaseSignal)
+	return func() { signal.Notify(leases.ch, leaseSignal) }
+}

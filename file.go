@@ -82,6 +82,7 @@ type File struct {
 	rwake, wwake deadlineWake
 
 	dirState // ReadDir/Readdirnames (file_more.go)
+	mapState // mapped reads of hot read-only files (file_mapped.go)
 
 	// rdLock and wrLock serialise Read and Write; on a file with an
 	// offset they are one lock, shared with Seek (a read and a write
@@ -331,6 +332,10 @@ func (e *Engine) newFile(fd int, name string, flag int, owned bool, st *unix.Sta
 		f.openSize = st.Size
 		if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
 			f.syncWrite = !asyncBufferedWrites(fd)
+		} else {
+			// A descriptor handed to NewFile stays its owner's: its
+			// lease owner and signal are not ours to set.
+			f.mapOK = owned && e.cfg.mappedReads
 		}
 	}
 	return f
@@ -458,6 +463,7 @@ func (f *File) Close() error {
 			wait = min(2*wait, 50*time.Millisecond)
 		}
 	}
+	f.closeMapping()
 	if f.slot >= 0 && !f.e.closed.Load() {
 		f.sh.unregisterFile(f.slot)
 	}
@@ -1309,7 +1315,8 @@ func (f *File) voteHot() {
 	}
 }
 
-// readHot reads with pread64 through RawSyscall (see hotMaxRead). It
+// readHot reads from the file's leased mapping where it has one
+// (readMapped), else with pread64 through RawSyscall (see hotMaxRead). It
 // reports false, having moved nothing, on an error (EINTR, say), which
 // the caller's preadv2 path then handles, and for one read in
 // hotSampleEvery, chosen at random (not by offset: a reader whose offsets
@@ -1317,6 +1324,14 @@ func (f *File) voteHot() {
 // preadv2(RWF_NOWAIT), whose EAGAIN sends the file back (rw). The check
 // thus never blocks and does not depend on how fast the disk is.
 func (f *File) readHot(p []byte, off int64) (int, bool) {
+	if f.mapOK {
+		if rand.Uint32()%mapSampleEvery == 0 || (f.mapCheck.Load() && f.mapCheck.Swap(false)) {
+			return 0, false
+		}
+		if n, ok := f.readMapped(p, off); ok {
+			return n, true
+		}
+	}
 	if rand.Uint32()%hotSampleEvery == 0 {
 		return 0, false
 	}

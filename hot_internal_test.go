@@ -15,9 +15,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func hotTestEngine(t *testing.T) *Engine {
+func hotTestEngine(t *testing.T, opts ...Option) *Engine {
 	t.Helper()
-	e, err := NewEngine()
+	e, err := NewEngine(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,13 +28,29 @@ func hotTestEngine(t *testing.T) *Engine {
 // A file format with a 4 KiB header and 32 KiB blocks: the header is
 // read often and stays cached, the blocks (pages 1, 9, 17, ...) are cold.
 // Once hot, every block read that misses is a pread64 through RawSyscall
-// that waits for the disk holding its P, so the file must leave the hot
-// path after a few misses, whatever its offsets (sampling hot reads by
-// page number never checked these: it stayed hot for ever).
+// (or a fault on the file's mapping) that waits for the disk holding its
+// P, so the file must leave the hot path after a few misses, whatever its
+// offsets (sampling hot reads by page number never checked these: it
+// stayed hot for ever). Both hot ways are checked: pread64, and the
+// leased mapping (file_mapped.go).
 func TestHotFileLeavesHotPathOnMisses(t *testing.T) {
-	e := hotTestEngine(t)
+	for _, mapped := range []bool{false, true} {
+		name := "pread64"
+		if mapped {
+			name = "mapped"
+		}
+		t.Run(name, func(t *testing.T) { testHotFileLeavesHotPath(t, mapped) })
+	}
+}
+
+func testHotFileLeavesHotPath(t *testing.T, mapped bool) {
+	var opts []Option
+	if mapped {
+		opts = append(opts, WithMappedReads())
+	}
+	e := hotTestEngine(t, opts...)
 	name := filepath.Join(t.TempDir(), "blocks") // ext4 here; FADV_DONTNEED must work
-	const hdr, block, nblocks = 4096, 32 << 10, 64
+	const hdr, block, nblocks = 4096, 32 << 10, 512
 	data := make([]byte, hdr+block*nblocks)
 	for i := range data {
 		data[i] = byte(i*7 + i>>12)
@@ -77,16 +93,28 @@ func TestHotFileLeavesHotPathOnMisses(t *testing.T) {
 		}
 	}
 	f.hot.Store(true)
+	if mapped {
+		for range 64 { // the first hot reads map the file
+			if _, err := f.ReadAt(h, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if f.mapping.Load() == nil {
+			t.Skip("file not mapped (no read lease here?)")
+		}
+	}
 	buf := make([]byte, block)
 	misses := 0
-	for i := range 200 {
-		k := i % nblocks
+	for k := range nblocks {
 		off := hdr + block*k
+		// Pages the mapping has faulted in stay resident (FADV_DONTNEED
+		// leaves mapped pages), and read-around brings neighbours:
+		// only a block with nothing resident is a sure miss.
 		if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
 			t.Skip("fadvise:", err)
 		}
 		if resident(off, block) != 0 {
-			t.Skip("FADV_DONTNEED did not evict (tmpfs?)")
+			continue
 		}
 		if _, err := f.ReadAt(buf, int64(off)); err != nil {
 			t.Fatal(err)
@@ -96,6 +124,11 @@ func TestHotFileLeavesHotPathOnMisses(t *testing.T) {
 			t.Logf("left the hot path after %d page-cache misses", misses)
 			return
 		}
+	}
+	// One hot read in hotSampleEvery (8) checks: 110 misses leave the
+	// file hot with a chance of (7/8)^110, about 4e-7.
+	if misses < 110 {
+		t.Skipf("only %d reads found their block evicted (FADV_DONTNEED did not evict: tmpfs?)", misses)
 	}
 	t.Fatalf("still hot after %d ReadAt calls that each missed the page cache (each a P-holding disk read)", misses)
 }

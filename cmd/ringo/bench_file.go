@@ -58,6 +58,8 @@ func fileEngine(name string) (bench.FileEngine, error) {
 		return bench.UringEngine{Fixed: true}, nil
 	case "uring-nofixed":
 		return bench.UringEngine{NoFixed: true}, nil
+	case "uring-mapped":
+		return bench.UringEngine{Opts: []ringo.Option{ringo.WithMappedReads()}, Variant: "mapped"}, nil
 	case "uring-thread":
 		return bench.UringEngine{Opts: []ringo.Option{ringo.WithReaper(ringo.ReaperThread)}, Variant: "thread"}, nil
 	case "uring-loop":
@@ -81,7 +83,7 @@ func fileEngine(name string) (bench.FileEngine, error) {
 	case "fio-psync":
 		return bench.FioEngine{IOEngine: "psync"}, nil
 	}
-	return nil, fmt.Errorf("unknown engine %q (want uring, uring-fixed, uring-nofixed, os, aio, ring, fio, fio-libaio, fio-psync)", name)
+	return nil, fmt.Errorf("unknown engine %q (want uring, uring-fixed, uring-nofixed, uring-mapped, os, aio, ring, fio, fio-libaio, fio-psync)", name)
 }
 
 // benchDir picks a directory on a real disk for the test file: the temp
@@ -210,7 +212,9 @@ prints a table, then ringo's IOPS and CPU/op ratios to the others.
 
 engines:
   uring       ringo: --qd goroutines calling ringo.File.ReadAt/WriteAt
-              (uring-fixed, uring-nofixed: registered buffers or not)
+              (uring-fixed, uring-nofixed: registered buffers or not;
+              uring-mapped: WithMappedReads, hot read-only files copied
+              from a leased mapping)
   os          --qd goroutines calling os.File.ReadAt/WriteAt
   aio         Linux native AIO (io_submit/io_getevents) from one goroutine
   ring        one raw io_uring ring (package uring) driven from one thread
@@ -231,7 +235,7 @@ func cmdBenchFile(args []string) error {
 		fs.PrintDefaults()
 	}
 	engine := fs.String("engine", "", "one engine (same as --engines with one name)")
-	engines := fs.String("engines", "uring,os,aio,fio", "engines to compare: uring, uring-fixed, uring-nofixed, os, aio, ring, fio, fio-libaio, fio-psync")
+	engines := fs.String("engines", "uring,os,aio,fio", "engines to compare: uring, uring-fixed, uring-nofixed, uring-mapped, os, aio, ring, fio, fio-libaio, fio-psync")
 	rw := fs.String("rw", "randread", "randread | randwrite | read | write | randrw")
 	mix := fs.Int("mix", 50, "randrw: percent reads")
 	bsFlag := fs.String("bs", "4k", "block size")

@@ -165,7 +165,7 @@ func cmdBenchSuite(args []string) error {
 		if directOK {
 			plans = append(plans, plan{withRing, job(true, false, 32)})
 		}
-		plans = append(plans, plan{[]string{"uring", "os", "aio"}, job(false, false, 32)}, plan{[]string{"uring", "os"}, job(false, true, 32)})
+		plans = append(plans, plan{[]string{"uring", "os", "aio"}, job(false, false, 32)}, plan{[]string{"uring", "uring-mapped", "os"}, job(false, true, 32)})
 	default:
 		if directOK {
 			for _, qd := range []int{1, 32, 128} {
@@ -177,8 +177,8 @@ func cmdBenchSuite(args []string) error {
 			}
 		}
 		plans = append(plans, plan{all, job(false, false, 32)},
-			plan{[]string{"uring", "os", "aio"}, job(false, true, 32)},
-			plan{[]string{"uring", "os"}, job(false, true, 1)})
+			plan{[]string{"uring", "uring-mapped", "os", "aio"}, job(false, true, 32)},
+			plan{[]string{"uring", "uring-mapped", "os"}, job(false, true, 1)})
 	}
 	for _, p := range plans {
 		var engs []bench.FileEngine
