@@ -26,12 +26,12 @@ import (
 
 func mappedEngine(t *testing.T) *ringo.Engine { return newEngine(t, ringo.WithMappedReads()) }
 
-// mappedFile writes size patterned bytes to a new file, opens it with e
-// and reads it until its reads copy from the mapping; it returns the file
-// and its contents.
-func mappedFile(t *testing.T, e *ringo.Engine, size int) (*ringo.File, string, []byte) {
+// openPatterned writes size patterned bytes to a new file, opens it
+// read-only with e (closed at the end of the test) and returns the file,
+// its name and its contents.
+func openPatterned(t *testing.T, e *ringo.Engine, size int) (*ringo.File, string, []byte) {
 	t.Helper()
-	name := filepath.Join(t.TempDir(), "mapped")
+	name := filepath.Join(t.TempDir(), "patterned")
 	want := make([]byte, size)
 	for i := range want {
 		want[i] = byte(i*7 + i>>12)
@@ -44,6 +44,13 @@ func mappedFile(t *testing.T, e *ringo.Engine, size int) (*ringo.File, string, [
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
+	return f, name, want
+}
+
+// mappedFile is openPatterned, read until its reads copy from the mapping.
+func mappedFile(t *testing.T, e *ringo.Engine, size int) (*ringo.File, string, []byte) {
+	t.Helper()
+	f, name, want := openPatterned(t, e, size)
 	waitMapped(t, f, size)
 	return f, name, want
 }

@@ -1,12 +1,9 @@
 package ringo_test
 
 import (
-	"bytes"
 	"errors"
-	"io"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -17,37 +14,11 @@ import (
 // and io.EOF at the end, a file truncated by someone else, and pages
 // evicted from the page cache while the file is hot.
 func TestHotReadsStayCorrect(t *testing.T) {
-	e := newEngine(t)
-	name := filepath.Join(t.TempDir(), "hot")
 	const size = 1 << 20
-	want := make([]byte, size)
-	for i := range want {
-		want[i] = byte(i*7 + i>>12)
-	}
-	if err := os.WriteFile(name, want, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := e.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	buf := make([]byte, 4096)
+	f, name, want := openPatterned(t, newEngine(t), size)
 	check := func(off int64, n int) {
 		t.Helper()
-		got, err := f.ReadAt(buf[:n], off)
-		start := min(off, int64(len(want)))
-		end := min(off+int64(n), int64(len(want)))
-		wantN := int(end - start)
-		if got != wantN || !bytes.Equal(buf[:got], want[start:end]) {
-			t.Fatalf("ReadAt(%d bytes at %d) = %d bytes (match %v), %v; want %d", n, off, got, bytes.Equal(buf[:got], want[start:end]), err, wantN)
-		}
-		if wantN < n && err != io.EOF {
-			t.Fatalf("ReadAt(%d bytes at %d) short read err = %v, want io.EOF", n, off, err)
-		}
-		if wantN == n && err != nil {
-			t.Fatalf("ReadAt(%d bytes at %d) = %v", n, off, err)
-		}
+		checkRead(t, f, want, off, n)
 	}
 	// Every page, many times over: enough sampled hits (one in 64 hits
 	// votes, at random; 16 votes) to make it hot, but for a chance of
