@@ -1,10 +1,13 @@
 package ringo
 
 import (
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -55,9 +58,10 @@ const (
 	// (SIGRTMIN+16 as the C library numbers them; Go uses no real-time
 	// signal itself).
 	leaseSignal = syscall.Signal(50)
-	// mapMaxFiles caps the files mapped at once: each mapping is a VMA
-	// (vm.max_map_count defaults to 65530 per process) and each lease
-	// a small kernel object.
+	// mapMaxFiles caps the mappings that exist at once (leased or kept
+	// for a later lease): each is a VMA, and vm.max_map_count (65530 by
+	// default) is shared with the Go runtime, whose mmap failing is
+	// fatal.
 	mapMaxFiles = 1024
 	// mapMaxSize is the largest file mapped: address space is plentiful
 	// (47 bits) but not endless.
@@ -72,6 +76,7 @@ const (
 	// F_GETLEASE. A read whose copy ended within leaseTrust of it
 	// therefore copied bytes no writer had touched, with a margin of
 	// 1000x for clocks.
+	// (leaseBreakTimeSafe checks the premise: a value too large wraps.)
 	leaseTrust = time.Millisecond
 	// mapSlowCopy: a copy from the mapping slower than this may have
 	// waited for the disk (a major fault; a cached 4 KiB copy takes under
@@ -130,12 +135,64 @@ var leases struct {
 	files map[*File]struct{}
 	once  sync.Once
 	ch    chan os.Signal // leaseSignal arrives here
+	vmas  int            // mappings that exist, leased or not (mapMaxFiles)
+}
+
+// mapSlot reserves one mapping under mapMaxFiles; mapSlotFree returns it.
+func mapSlot() bool {
+	leases.mu.Lock()
+	defer leases.mu.Unlock()
+	if leases.vmas >= mapMaxFiles {
+		return false
+	}
+	leases.vmas++
+	return true
+}
+
+func mapSlotFree(n int) {
+	leases.mu.Lock()
+	leases.vmas -= n
+	leases.mu.Unlock()
+}
+
+// leaseBreakTimeSafe reports whether a lease break cannot end, without
+// this process, in less than a second (leaseTrust's premise): the kernel
+// computes jiffies + lease_break_time*HZ in an int, so a value above
+// MaxInt32/HZ (HZ <= 1000) wraps, into the past or the near future, and
+// the breaker goes ahead almost at once. Values of 0 or less mean never.
+func leaseBreakTimeSafe() bool {
+	b, err := os.ReadFile("/proc/sys/fs/lease-break-time")
+	if err != nil {
+		return false
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return err == nil && v <= math.MaxInt32/1000
+}
+
+// leaseTimes caches leaseBreakTimeSafe for leaseStillSafe.
+var leaseTimes struct {
+	checked atomic.Int64 // monoNow of the last look, 0: never
+	safe    atomic.Bool
+}
+
+// leaseStillSafe is leaseBreakTimeSafe looked at again at most once a
+// second, for reads that renew their trust: an administrator who sets a
+// wrapping value after a lease was taken is noticed within a second.
+func leaseStillSafe(now int64) bool {
+	if last := leaseTimes.checked.Load(); last == 0 || now-last > int64(time.Second) {
+		leaseTimes.safe.Store(leaseBreakTimeSafe())
+		leaseTimes.checked.Store(now)
+	}
+	return leaseTimes.safe.Load()
 }
 
 // readMapped copies from f's mapping if f holds a lease; ok is false if
 // the caller must read some other way (no mapping, a fault, or the lease
 // found broken after the copy, which also lets go of it).
 func (f *File) readMapped(p []byte, off int64) (n int, ok bool) {
+	if off > math.MaxInt64-int64(len(p)) {
+		return 0, false // pread64 fails EINVAL: let it say so
+	}
 	m := f.mapping.Load()
 	if m == nil {
 		switch f.mapStatus.Load() {
@@ -151,6 +208,10 @@ func (f *File) readMapped(p []byte, off int64) (n int, ok bool) {
 	start := monoNow()
 	if off < m.size {
 		if n, ok = copyFromMapping(p, m.data[off:m.size]); !ok {
+			// The size changed under the lease (the kernel timed it
+			// out, or an O_RDONLY|O_TRUNC open emptied the file,
+			// which breaks no read lease): stop faulting on every read.
+			f.releaseLease(m)
 			return 0, false
 		}
 	}
@@ -167,8 +228,10 @@ func (f *File) readMapped(p []byte, off int64) (n int, ok bool) {
 	if now < m.trustedUntil.Load() {
 		return n, true
 	}
-	l, _, errno := unix.RawSyscall(unix.SYS_FCNTL, uintptr(f.fd), unix.F_GETLEASE, 0)
-	if errno == 0 && l == unix.F_RDLCK && f.mapping.Load() == m {
+	// Syscall, not RawSyscall: F_GETLEASE may sleep a moment on the
+	// kernel's file-lock semaphore.
+	l, _, errno := unix.Syscall(unix.SYS_FCNTL, uintptr(f.fd), unix.F_GETLEASE, 0)
+	if errno == 0 && l == unix.F_RDLCK && f.mapping.Load() == m && leaseStillSafe(now) {
 		m.trustedUntil.Store(now + int64(leaseTrust))
 		return n, true
 	}
@@ -214,11 +277,13 @@ func (f *File) tryMap() {
 		never()
 		return
 	}
-	if !leaseSlot() {
+	watchLeases() // first: it makes leases.files (once.Do orders it)
+	if !leaseBreakTimeSafe() {
 		f.mapStatus.Store(mapLater)
 		return
 	}
-	watchLeases()
+	leaseTimes.safe.Store(true)
+	leaseTimes.checked.Store(monoNow())
 	// Registered before the lease, so a break right after it is seen.
 	leases.mu.Lock()
 	leases.files[f] = struct{}{}
@@ -242,8 +307,14 @@ func (f *File) tryMap() {
 		// Twice the size, so a growing file is not remapped at every
 		// lease; bytes past the end of the file are never read.
 		length := min(2*st.Size, mapMaxSize)
+		if !mapSlot() {
+			f.dropLease()
+			f.mapStatus.Store(mapLater)
+			return
+		}
 		data, err := unix.Mmap(f.fd, 0, int(length), unix.PROT_READ, unix.MAP_SHARED)
 		if err != nil {
+			mapSlotFree(1)
 			f.dropLease()
 			never()
 			return
@@ -328,16 +399,10 @@ func (f *File) closeMapping() {
 	for _, d := range append(f.mapOld, f.mapData) {
 		if d != nil {
 			unix.Munmap(d)
+			mapSlotFree(1)
 		}
 	}
 	f.mapOld, f.mapData = nil, nil
-}
-
-// leaseSlot reports whether another file may be mapped (mapMaxFiles).
-func leaseSlot() bool {
-	leases.mu.Lock()
-	defer leases.mu.Unlock()
-	return len(leases.files) < mapMaxFiles
 }
 
 // watchLeases starts, once, the goroutine that answers lease breaks.
@@ -359,6 +424,7 @@ func watchLeases() {
 				for _, f := range files {
 					f.checkLease()
 				}
+				clear(files) // keep no closed File reachable
 			}
 		}()
 	})
