@@ -141,3 +141,45 @@ func BenchmarkWriteAt4K(b *testing.B) {
 	b.Run("ringo", func(b *testing.B) { runAt4K(b, rf.WriteAt) })
 	b.Run("os", func(b *testing.B) { runAt4K(b, of.WriteAt) })
 }
+
+// benchOpenMapped opens name read-only on a WithMappedReads engine, and
+// with os, and reads it through ringo until its reads copy from the
+// mapping.
+func benchOpenMapped(b *testing.B, name string) (*ringo.File, *os.File) {
+	b.Helper()
+	e, err := ringo.NewEngine(ringo.WithMappedReads())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	rf, err := e.Open(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rf.Close() })
+	of, err := os.Open(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { of.Close() })
+	buf := make([]byte, 4096)
+	off := blockOffsets(1)
+	for range 1 << 16 { // hot after ~1000 hits; the next hot read maps it
+		if _, err := rf.ReadAt(buf, off.next()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return rf, of
+}
+
+func BenchmarkReadAt4KMapped(b *testing.B) {
+	rf, of := benchOpenMapped(b, benchFile(b))
+	b.Run("ringo", func(b *testing.B) { runAt4K(b, rf.ReadAt) })
+	b.Run("os", func(b *testing.B) { runAt4K(b, of.ReadAt) })
+}
+
+func BenchmarkReadAt4KMappedParallel(b *testing.B) {
+	rf, of := benchOpenMapped(b, benchFile(b))
+	b.Run("ringo", func(b *testing.B) { runAt4KParallel(b, rf.ReadAt) })
+	b.Run("os", func(b *testing.B) { runAt4KParallel(b, of.ReadAt) })
+}
