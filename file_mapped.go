@@ -36,7 +36,8 @@ import (
 // no writer had touched: it is exactly what pread would have returned.
 // A read needs no fcntl of its own if one found the lease unbroken less
 // than leaseTrust before its copy ended (the kernel's break time is at
-// least a second): one fcntl per read cost 20% of a mapped read's CPU.
+// least a second, unless set so large that it wraps, which is checked):
+// one fcntl per read cost 20% of a mapped read's CPU.
 // That check, not the signal below, is what keeps the path correct.
 //
 // The lease-break signal (leaseSignal, set with F_SETSIG) only makes the
@@ -58,11 +59,11 @@ const (
 	// (SIGRTMIN+16 as the C library numbers them; Go uses no real-time
 	// signal itself).
 	leaseSignal = syscall.Signal(50)
-	// mapMaxFiles caps the mappings that exist at once (leased or kept
+	// mapMaxMappings caps the mappings that exist at once (leased or kept
 	// for a later lease): each is a VMA, and vm.max_map_count (65530 by
 	// default) is shared with the Go runtime, whose mmap failing is
 	// fatal.
-	mapMaxFiles = 1024
+	mapMaxMappings = 1024
 	// mapMaxSize is the largest file mapped: address space is plentiful
 	// (47 bits) but not endless.
 	mapMaxSize = 1 << 40
@@ -75,8 +76,8 @@ const (
 	// less: never), so no writer passes within a second of that
 	// F_GETLEASE. A read whose copy ended within leaseTrust of it
 	// therefore copied bytes no writer had touched, with a margin of
-	// 1000x for clocks.
-	// (leaseBreakTimeSafe checks the premise: a value too large wraps.)
+	// 1000x for clocks. (A value so large that it wraps breaks the
+	// premise: leaseBreakTimeSafe.)
 	leaseTrust = time.Millisecond
 	// mapSlowCopy: a copy from the mapping slower than this may have
 	// waited for the disk (a major fault; a cached 4 KiB copy takes under
@@ -135,14 +136,14 @@ var leases struct {
 	files map[*File]struct{}
 	once  sync.Once
 	ch    chan os.Signal // leaseSignal arrives here
-	vmas  int            // mappings that exist, leased or not (mapMaxFiles)
+	vmas  int            // mappings that exist, leased or not (mapMaxMappings)
 }
 
-// mapSlot reserves one mapping under mapMaxFiles; mapSlotFree returns it.
+// mapSlot reserves one mapping under mapMaxMappings; mapSlotFree returns it.
 func mapSlot() bool {
 	leases.mu.Lock()
 	defer leases.mu.Unlock()
-	if leases.vmas >= mapMaxFiles {
+	if leases.vmas >= mapMaxMappings {
 		return false
 	}
 	leases.vmas++

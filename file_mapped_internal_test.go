@@ -154,13 +154,13 @@ func TestMappedRdonlyTrunc(t *testing.T) {
 }
 
 // A mapping outlives its lease (mapData is kept for a later lease, until
-// Close): mapMaxFiles must count mappings, not leases, or files whose
+// Close): mapMaxMappings must count mappings, not leases, or files whose
 // leases writers broke pile up mappings past it (and past
 // vm.max_map_count, which the Go runtime shares).
 func TestMappedMappingsOutliveLeases(t *testing.T) {
 	e := hotTestEngine(t, WithMappedReads())
 	dir := t.TempDir()
-	const n = mapMaxFiles + 100
+	const n = mapMaxMappings + 100
 	var names []string
 	for i := 0; i < n; i++ {
 		f, name, ok := tryMappedForTest(t, e, dir, bytes.Repeat([]byte{'z'}, 4096))
@@ -188,8 +188,8 @@ func TestMappedMappingsOutliveLeases(t *testing.T) {
 	leases.mu.Lock()
 	held := len(leases.files)
 	leases.mu.Unlock()
-	if mapped > mapMaxFiles {
-		t.Fatalf("%d files mapped at once (mapMaxFiles %d), %d holding leases", mapped, mapMaxFiles, held)
+	if mapped > mapMaxMappings {
+		t.Fatalf("%d files mapped at once (mapMaxMappings %d), %d holding leases", mapped, mapMaxMappings, held)
 	}
 }
 
