@@ -405,7 +405,7 @@ func (sh *shard) waitForRoomLocked() {
 // microseconds later is a request served later: with the yield, 4 KiB
 // O_DIRECT reads measured 0.77-0.81x fio at qd 4-64, without it
 // 0.81-0.90x (session 5, DESIGN.md), for about one io_uring_enter per
-// request instead of one per four (~1 µs more CPU per read, against
+// request instead of one per four (2-4 µs more CPU per read, against
 // os's 25).
 func (sh *shard) kick() {
 	if sh.lp != nil {
