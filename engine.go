@@ -142,7 +142,8 @@ func WithReaper(r Reaper) Option { return func(c *config) { c.reaper = r } }
 // DONTNEED does not drop pages the mapping has touched until the File is
 // closed. Leases need a local filesystem (ext4, xfs, btrfs, f2fs, tmpfs)
 // and a file the process owns (or CAP_LEASE); files without them keep the
-// ordinary reads.
+// ordinary reads, as do all files of an engine on the system call
+// backend (Backend).
 func WithMappedReads() Option { return func(c *config) { c.mappedReads = true } }
 
 // WithSyscallBackend forces the ordinary system call backend, as if
