@@ -125,7 +125,7 @@ func WithReaper(r Reaper) Option { return func(c *config) { c.reaper = r } }
 // WithMappedReads lets files opened read-only (O_RDONLY, buffered) serve
 // their reads from a shared mapping of the file once those reads keep
 // hitting the page cache: a 4 KiB cached read then costs a copy instead
-// of a read system call (1.8-2.3x os at 32 goroutines on the session-5
+// of a read system call (2.0-2.4x os at 32 goroutines on the session-5
 // host, docs/BENCHMARKS.md). The results are exactly pread's: the file is
 // mapped under a read lease (fcntl F_SETLEASE), so every open of it for
 // writing and every truncate, by any process, first waits for this
