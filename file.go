@@ -45,6 +45,13 @@ type File struct {
 	// such io_uring write to an io-wq worker thread, which measured 3.5x
 	// slower than the plain system call (docs/DESIGN.md).
 	syncWrite bool
+	// syncRead sends reads straight to pread(2): the file cannot be
+	// read without blocking (preadv2 RWF_NOWAIT said EOPNOTSUPP: tmpfs,
+	// procfs on this kernel), so io_uring would hand every read of it to
+	// an io-wq worker thread: a 4 KiB read of a tmpfs file measured
+	// 37.5 µs that way against os's 1.2 (0.03x os; 0.16x at 32
+	// goroutines, with 14 threads).
+	syncRead atomic.Bool
 	// tryCache serves buffered reads that hit the page cache with
 	// preadv2(RWF_NOWAIT), which never blocks: a hit costs one system
 	// call and no goroutine switch; a miss (EAGAIN) goes to the ring.
@@ -514,7 +521,15 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 		solo = f.sh.callers.Add(1) <= soloCallers
 		defer f.sh.callers.Add(-1)
 	}
-	if f.sh == nil || (write && f.syncWrite) || solo {
+	if !write && f.mapOK && off >= 0 && len(p) <= hotMaxRead && f.syncRead.Load() {
+		// A file whose pages never wait for a disk read the usual way
+		// (tmpfs) has no hot/cold votes (they need preadv2): it is
+		// mapped at once.
+		if n, ok := f.readMapped(p, off); ok {
+			return n, nil
+		}
+	}
+	if f.sh == nil || (write && f.syncWrite) || (!write && f.syncRead.Load()) || solo {
 		if ctx != nil {
 			if err := ctx.Err(); err != nil {
 				return 0, err
@@ -559,11 +574,17 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			if f.hot.Load() {
 				f.hot.Store(false) // a sampled hot read missed the cache
 			}
-		case syscall.EOPNOTSUPP, syscall.EINVAL, syscall.ENOSYS:
+		case syscall.EOPNOTSUPP:
+			// This file cannot do non-blocking reads, so neither can
+			// the ring: read it as os does (syncRead).
+			f.tryCache.Store(false)
+			f.syncRead.Store(true)
+			return f.sysRW(false, p, off)
+		case syscall.EINVAL, syscall.ENOSYS:
 			// EINVAL for a range past int64 (off+len overflows) is the
 			// call's fault, not the file's: the ring reports it.
 			if errno != syscall.EINVAL || off < 0 || off+int64(len(p)) >= 0 {
-				f.tryCache.Store(false) // this file or kernel cannot do it
+				f.tryCache.Store(false) // this kernel cannot do it
 			}
 		default:
 			return 0, errno
@@ -1019,7 +1040,13 @@ func (l ctxLock) unlock() { <-l }
 
 // vec performs one readv/writev request.
 func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (int, error) {
-	if f.sh == nil {
+	if f.sh == nil || (write && f.syncWrite) || (!write && f.syncRead.Load()) {
+		// As rw does: these would only reach an io-wq worker.
+		if ctx != nil {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+		}
 		for {
 			var n int
 			var err error

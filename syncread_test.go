@@ -1,0 +1,106 @@
+package ringo_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// A file that cannot be read without blocking (preadv2 RWF_NOWAIT says
+// EOPNOTSUPP: tmpfs here) would have every ring read handed to an io-wq
+// worker (37 µs a read against os's 1.2): its reads, ReadV included, are
+// plain system calls, with the same results.
+func TestReadsOfNowaitlessFilesSkipTheRing(t *testing.T) {
+	dir, err := os.MkdirTemp("/dev/shm", "ringo-test-")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	defer os.RemoveAll(dir)
+	name := dir + "/f"
+	want := bytes.Repeat([]byte("tmpfs data "), 1000)
+	if err := os.WriteFile(name, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !nowaitless(t, name) {
+		t.Skip("preadv2(RWF_NOWAIT) works on /dev/shm here: the filesystem reads without blocking")
+	}
+
+	e := newEngine(t)
+	f, err := e.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 100)
+	if _, err := f.ReadAt(buf, 0); err != nil { // finds out
+		t.Fatal(err)
+	}
+	before := e.Stats().Submitted
+	for off := 0; off+100 <= len(want); off += 100 {
+		n, err := f.ReadAt(buf, int64(off))
+		if n != 100 || err != nil || !bytes.Equal(buf, want[off:off+100]) {
+			t.Fatalf("ReadAt(100 at %d) = %d, %v (match %v)", off, n, err, bytes.Equal(buf[:n], want[off:off+n]))
+		}
+	}
+	a, b := make([]byte, 7), make([]byte, 9)
+	if n, err := f.ReadV([][]byte{a, b}, 3); n != 16 || err != nil || string(a)+string(b) != string(want[3:19]) {
+		t.Fatalf("ReadV = %d, %v, %q%q", n, err, a, b)
+	}
+	rest := make([]byte, 20)
+	if n, err := f.ReadAt(rest, int64(len(want)-5)); n != 5 || err == nil {
+		t.Fatalf("ReadAt across the end = %d, %v; want 5, io.EOF", n, err)
+	}
+	if got := e.Stats().Submitted - before; got != 0 {
+		t.Fatalf("%d requests went through the ring; want none", got)
+	}
+}
+
+// nowaitless reports whether the file name cannot be read without
+// blocking: preadv2(RWF_NOWAIT) fails with EOPNOTSUPP.
+func nowaitless(t *testing.T, name string) bool {
+	t.Helper()
+	probe, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	_, err = unix.Preadv2(int(probe.Fd()), [][]byte{make([]byte, 10)}, 0, unix.RWF_NOWAIT)
+	return errors.Is(err, unix.EOPNOTSUPP)
+}
+
+// With WithMappedReads, such a file (tmpfs: no hot/cold votes, its pages
+// are memory) is mapped from its first reads, and still sees a writer.
+func TestMappedNowaitlessFile(t *testing.T) {
+	dir, err := os.MkdirTemp("/dev/shm", "ringo-test-")
+	if err != nil {
+		t.Skip("no /dev/shm:", err)
+	}
+	defer os.RemoveAll(dir)
+	name := dir + "/f"
+	want := bytes.Repeat([]byte("0123456789"), 1000)
+	if err := os.WriteFile(name, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !nowaitless(t, name) {
+		t.Skip("preadv2(RWF_NOWAIT) works on /dev/shm here")
+	}
+	f, err := mappedEngine(t).Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for range 2 {
+		checkRead(t, f, want, 5, 100)
+	}
+	if !f.MappedForTest() {
+		t.Fatal("a tmpfs file not mapped after its first reads")
+	}
+	checkRead(t, f, want, int64(len(want))-50, 100)
+	if err := os.WriteFile(name, []byte("short"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	checkRead(t, f, []byte("short"), 0, 100)
+}
