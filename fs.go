@@ -300,7 +300,7 @@ func (e *Engine) readFileLinked(name string) (data []byte, done bool, err error)
 	var st unix.Statx_t
 	if statxPath(unix.AT_FDCWD, path, 0, unix.STATX_TYPE|unix.STATX_SIZE, &st) != 0 ||
 		st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size > readFileChunk ||
-		!nonblockingReads(name, uint64(st.Dev_major)<<32|uint64(st.Dev_minor)) {
+		!chainSuits(name, uint64(st.Dev_major)<<32|uint64(st.Dev_minor)) {
 		return nil, false, nil
 	}
 	slot, ok := sh.takeFileSlot()
@@ -354,16 +354,19 @@ func (e *Engine) readFileLinked(name string) (data []byte, done bool, err error)
 	return data, true, nil
 }
 
-// readDevs records, per device (statx major<<32|minor), whether its files
-// can be read without blocking (preadv2 RWF_NOWAIT). Where they cannot
-// (tmpfs here) io_uring hands every READ to an io-wq worker, and
-// ReadFile's chain took 67-75 µs a file against os's 11-13: such files
-// take the long way, whose reads are plain system calls (syncRead).
+// readDevs records, per device (statx major<<32|minor), whether
+// ReadFile's chain suits its files (chainSuits).
 var readDevs sync.Map
 
-// nonblockingReads reports whether the regular file name, on device dev,
-// can be read without blocking, asking the kernel once per device.
-func nonblockingReads(name string, dev uint64) bool {
+// chainSuits reports whether ReadFile's linked chain suits the regular
+// file name, on device dev, asking the kernel once per device. It does
+// not on a memory filesystem whose files cannot be read without blocking
+// (tmpfs here): io_uring hands every READ of them to an io-wq worker, and
+// the chain took 67-75 µs a 4 KiB file against os's 11-13; the long way
+// reads them with plain system calls (File.syncRead). Other files
+// without non-blocking reads (/proc) keep the chain, whose reads Close
+// can cancel (/proc/kmsg waits for ever).
+func chainSuits(name string, dev uint64) bool {
 	if ok, known := readDevs.Load(dev); known {
 		return ok.(bool)
 	}
@@ -374,7 +377,7 @@ func nonblockingReads(name string, dev uint64) bool {
 	defer unix.Close(fd)
 	var b [1]byte
 	_, errno := preadNowait(fd, b[:], 0)
-	ok := errno != syscall.EOPNOTSUPP
+	ok := errno != syscall.EOPNOTSUPP || !memoryFS(fd)
 	readDevs.Store(dev, ok)
 	return ok
 }
