@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/ringo-io/ringo/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,7 +50,7 @@ func testHotFileLeavesHotPath(t *testing.T, mapped bool) {
 		opts = append(opts, WithMappedReads())
 	}
 	e := hotTestEngine(t, opts...)
-	name := filepath.Join(t.TempDir(), "blocks") // ext4 here; FADV_DONTNEED must work
+	name := filepath.Join(testutil.DiskDir(t), "blocks") // FADV_DONTNEED must work
 	const hdr, block, nblocks = 4096, 32 << 10, 512
 	data := make([]byte, hdr+block*nblocks)
 	for i := range data {
@@ -138,7 +139,7 @@ func testHotFileLeavesHotPath(t *testing.T, mapped bool) {
 // not switch off the File's cached-read paths for good.
 func TestHugeOffsetKeepsCachedReads(t *testing.T) {
 	e := hotTestEngine(t)
-	name := filepath.Join(t.TempDir(), "f")
+	name := filepath.Join(testutil.DiskDir(t), "f")
 	if err := os.WriteFile(name, make([]byte, 1<<16), 0o644); err != nil {
 		t.Fatal(err)
 	}

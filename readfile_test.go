@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ringo-io/ringo"
+	"github.com/ringo-io/ringo/internal/testutil"
 )
 
 // readFileChunk mirrors the linked chain's buffer size (fs.go).
@@ -22,7 +23,7 @@ const readFileChunk = 64 << 10
 
 func TestReadFileLinkedSizes(t *testing.T) {
 	e := newEngine(t)
-	dir := t.TempDir()
+	dir := testutil.DiskDir(t)
 	rng := rand.New(rand.NewPCG(7, 7))
 	for _, size := range []int{0, 1, 100, 4095, 4096, 4097, readFileChunk - 1, readFileChunk, readFileChunk + 1, 1 << 20} {
 		name := filepath.Join(dir, fmt.Sprintf("f%d", size))
@@ -54,7 +55,7 @@ func TestReadFileLinkedSizes(t *testing.T) {
 
 func TestReadFileLinkedErrors(t *testing.T) {
 	e := newEngine(t)
-	dir := t.TempDir()
+	dir := testutil.DiskDir(t)
 	missing := filepath.Join(dir, "missing")
 	_, err := e.ReadFile(missing)
 	var pe *fs.PathError
@@ -129,7 +130,7 @@ func TestReadFileLinkedSpecialFiles(t *testing.T) {
 // the long way, every result is right, and every slot comes back.
 func TestReadFileLinkedConcurrent(t *testing.T) {
 	e := newEngine(t)
-	dir := t.TempDir()
+	dir := testutil.DiskDir(t)
 	const files = 64
 	for i := range files {
 		os.WriteFile(filepath.Join(dir, fmt.Sprint(i)), bytes.Repeat([]byte{byte(i)}, 100+i*37), 0o644)
@@ -164,7 +165,7 @@ func TestReadFileLinkedConcurrent(t *testing.T) {
 // Engine.Close while chains are in flight: callers get data or an error,
 // never a crash, and no goroutine or descriptor is left behind.
 func TestReadFileLinkedClose(t *testing.T) {
-	dir := t.TempDir()
+	dir := testutil.DiskDir(t)
 	name := filepath.Join(dir, "f")
 	os.WriteFile(name, bytes.Repeat([]byte("z"), 3000), 0o644)
 	baseG, baseFds := runtime.NumGoroutine(), countFds(t)
@@ -202,7 +203,7 @@ func TestReadFileLinkedClose(t *testing.T) {
 
 func TestReadFileLinkedAllocs(t *testing.T) {
 	e := newEngine(t)
-	name := filepath.Join(t.TempDir(), "f")
+	name := filepath.Join(testutil.DiskDir(t), "f")
 	os.WriteFile(name, make([]byte, 4096), 0o644)
 	e.ReadFile(name)
 	// The name's C string and the returned slice.
@@ -234,7 +235,7 @@ func TestReadFileAfterEngineClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	name := filepath.Join(t.TempDir(), "f")
+	name := filepath.Join(testutil.DiskDir(t), "f")
 	os.WriteFile(name, []byte("x"), 0o644)
 	e.Close()
 	if _, err := e.ReadFile(name); !errors.Is(err, fs.ErrClosed) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/ringo-io/ringo/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -77,7 +78,7 @@ func newCtx(t *testing.T, n int) *Context {
 
 func writeTemp(t *testing.T, data []byte) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "f")
+	p := filepath.Join(testutil.DiskDir(t), "f")
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
