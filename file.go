@@ -40,10 +40,13 @@ type File struct {
 	// solo lets a request with no other caller on its O_DIRECT ring use a
 	// plain system call (O_DIRECT regular files and block devices).
 	solo bool
-	// syncWrite sends buffered writes straight to pwrite(2): on
-	// filesystems without async buffered writes the kernel hands every
-	// such io_uring write to an io-wq worker thread, which measured 3.5x
-	// slower than the plain system call (docs/DESIGN.md).
+	// syncWrite sends buffered writes to regular files straight to
+	// pwrite(2). On ext4 io_uring hands every such write to an io-wq
+	// worker thread (3.5x slower than the system call, docs/DESIGN.md),
+	// on btrfs too (0.06x os at qd 1); XFS completes them inline, but
+	// through the ring they still measured 0.57-0.69x os at qd 1 and 32
+	// against pwrite's 0.93-1.17x (session 5, a loop-mounted XFS): a
+	// page-cache write is too short to gain from the hand-offs.
 	syncWrite bool
 	// syncRead sends reads straight to pread(2): the file cannot be
 	// read without blocking (preadv2 RWF_NOWAIT said EOPNOTSUPP), so
@@ -338,7 +341,7 @@ func (e *Engine) newFile(fd int, name string, flag int, owned bool, st *unix.Sta
 		f.tryCache.Store(true)
 		f.openSize = st.Size
 		if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
-			f.syncWrite = !asyncBufferedWrites(fd)
+			f.syncWrite = true
 		} else {
 			// A descriptor handed to NewFile stays its owner's: its
 			// lease owner and signal are not ours to set.
@@ -879,10 +882,9 @@ func (f *File) ReadAtContext(ctx context.Context, p []byte, off int64) (n int, e
 // them or an error. It fails on a file opened with O_APPEND.
 func (f *File) WriteAt(p []byte, off int64) (int, error) { return f.WriteAtContext(nil, p, off) }
 
-// WriteAtContext is WriteAt with cancellation. Buffered writes on
-// filesystems that would hand them to a kernel worker thread go straight
-// to pwrite (see File), which cannot be cancelled once started; ctx is
-// then only checked before the write.
+// WriteAtContext is WriteAt with cancellation. Buffered writes to regular
+// files go straight to pwrite (see File.syncWrite), which cannot be
+// cancelled once started; ctx is then only checked before the write.
 func (f *File) WriteAtContext(ctx context.Context, p []byte, off int64) (n int, err error) {
 	if f == nil {
 		return 0, os.ErrInvalid
@@ -1274,23 +1276,6 @@ var (
 	_ io.Seeker   = (*File)(nil)
 	_ io.Closer   = (*File)(nil)
 )
-
-// asyncBufferedWrites reports whether buffered writes to the regular file
-// fd can complete inside io_uring without a worker thread: on filesystems
-// that implement non-blocking buffered writes (FMODE_BUF_WASYNC: XFS since
-// 6.0, btrfs since 6.1). Pipes, sockets and devices are always worth
-// submitting, so only regular files are asked about.
-func asyncBufferedWrites(fd int) bool {
-	var fs unix.Statfs_t
-	if unix.Fstatfs(fd, &fs) != nil {
-		return true
-	}
-	switch fs.Type {
-	case unix.XFS_SUPER_MAGIC, unix.BTRFS_SUPER_MAGIC:
-		return true
-	}
-	return false
-}
 
 // plainReadsFS reports whether fd is on a filesystem whose files cannot
 // be read without blocking (so that io_uring hands every read to an
