@@ -22,31 +22,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mappedForTest writes data to a new file, opens it with e and makes it
-// mapped (hot, then a hot read maps it).
+// mappedForTest writes data to a new file in dir, opens it with e and
+// makes it mapped (hot, then a hot read maps it), or skips the test.
 func mappedForTest(t *testing.T, e *Engine, dir string, data []byte) (*File, string) {
 	t.Helper()
-	name := filepath.Join(dir, "f"+strconv.Itoa(int(time.Now().UnixNano())))
-	if err := os.WriteFile(name, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := e.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	buf := make([]byte, 16)
-	for i := 0; f.mapping.Load() == nil; i++ {
-		if i == 10000 {
-			t.Skip("never mapped")
-		}
-		f.hot.Store(true)
-		f.ReadAt(buf, 0)
+	f, name, ok := tryMappedForTest(t, e, dir, data)
+	if !ok {
+		t.Skip("never mapped")
 	}
 	return f, name
 }
 
-// tryMappedForTest is mappedForTest for a file the library may refuse to map.
+// tryMappedForTest is mappedForTest, reporting instead of skipping when
+// the file is not mapped (a lease refused, the mapping cap reached).
 func tryMappedForTest(t *testing.T, e *Engine, dir string, data []byte) (*File, string, bool) {
 	t.Helper()
 	name := filepath.Join(dir, "f"+strconv.Itoa(int(time.Now().UnixNano())))
@@ -67,6 +55,8 @@ func tryMappedForTest(t *testing.T, e *Engine, dir string, data []byte) (*File, 
 	return f, name, f.mapping.Load() != nil
 }
 
+// setLeaseBreakTime sets /proc/sys/fs/lease-break-time for the test, or
+// skips it.
 func setLeaseBreakTime(t *testing.T, v string) {
 	t.Helper()
 	const p = "/proc/sys/fs/lease-break-time"
