@@ -361,7 +361,7 @@ var readDevs sync.Map
 // chainSuits reports whether ReadFile's linked chain suits the regular
 // file name, on device dev, asking the kernel once per device. It does
 // not where files cannot be read without blocking but reads end on their
-// own (plainReadsFS: tmpfs, overlayfs): io_uring hands every READ of them
+// own (plainReadsFS: tmpfs): io_uring hands every READ of them
 // to an io-wq worker, and the chain took 67-75 µs a 4 KiB tmpfs file
 // against os's 11-13; the long way reads them with plain system calls
 // (File.syncRead). Other files
