@@ -32,6 +32,7 @@ func forNowaitlessDirs(t *testing.T, test func(t *testing.T, dir string)) {
 }
 
 func testReadsOfNowaitlessFile(t *testing.T, dir string) {
+	t.Run("ReadV only", func(t *testing.T) { testReadVOfNowaitlessFile(t, dir) })
 	name := dir + "/f"
 	want := bytes.Repeat([]byte("tmpfs data "), 1000)
 	if err := os.WriteFile(name, want, 0o644); err != nil {
@@ -140,5 +141,33 @@ func testReadFileOfNowaitlessFile(t *testing.T, dir string) {
 	got, err := e.ReadFile(name)
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("ReadFile = %d bytes, %v; want %d", len(got), err, len(want))
+	}
+}
+
+// A file read only through ReadV learns it too.
+func testReadVOfNowaitlessFile(t *testing.T, dir string) {
+	name := dir + "/v"
+	want := bytes.Repeat([]byte("vectored "), 100)
+	if err := os.WriteFile(name, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !nowaitless(t, name) {
+		t.Skip("preadv2(RWF_NOWAIT) works here")
+	}
+	e := newEngine(t)
+	f, err := e.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	before := e.Stats().Submitted
+	for off := 0; off+16 <= len(want); off += 16 {
+		a, b := make([]byte, 7), make([]byte, 9)
+		if n, err := f.ReadV([][]byte{a, b}, int64(off)); n != 16 || err != nil || string(a)+string(b) != string(want[off:off+16]) {
+			t.Fatalf("ReadV at %d = %d, %v, %q%q", off, n, err, a, b)
+		}
+	}
+	if got := e.Stats().Submitted - before; got != 0 {
+		t.Fatalf("%d ReadV requests went through the ring; want none", got)
 	}
 }
