@@ -56,6 +56,14 @@ type File struct {
 	// 1.2 (0.03x os; 0.16x at 32 goroutines, with 14 threads).
 	syncRead  atomic.Bool
 	vecProbed atomic.Bool // vec asked preadv2 once (syncRead)
+	// plainMayBlock: syncRead reads of this file may wait for ever
+	// (overlayfs, whose layers may be FUSE or NFS: plainReadsFS). Close
+	// cannot end a plain read, so, as os does, it returns and leaves
+	// the descriptor to the last such read (inPlain, closeLater).
+	plainMayBlock atomic.Bool
+	inPlain       atomic.Int64 // plainMayBlock reads in a system call
+	closeLater    atomic.Bool  // Close left finishClose to decref
+	closeDone     atomic.Bool  // finishClose ran
 	// tryCache serves buffered reads that hit the page cache with
 	// preadv2(RWF_NOWAIT), which never blocks: a hit costs one system
 	// call and no goroutine switch; a miss (EAGAIN) goes to the ring.
@@ -401,6 +409,9 @@ func (f *File) decref() {
 		case f.drained <- struct{}{}:
 		default:
 		}
+		if f.closeLater.Load() {
+			f.finishClose() // Close left the descriptor to the last call
+		}
 	}
 }
 
@@ -466,7 +477,19 @@ func (f *File) Close() error {
 			f.sh.fdClosers.Add(-1)
 		}()
 	}
-	for f.refs.Load() > 0 {
+	for n := f.refs.Load(); n > 0; n = f.refs.Load() {
+		if n == f.inPlain.Load() {
+			// Every call left is a plain read that may wait for ever
+			// (plainMayBlock): as os does, leave the descriptor to
+			// the last of them (decref) instead of waiting.
+			f.closeLater.Store(true)
+			// Dekker with decref: it stores refs and then reads
+			// closeLater; here the other way round.
+			if f.refs.Load() == 0 {
+				return f.finishClose()
+			}
+			return nil
+		}
 		if f.sh != nil && !f.e.closed.Load() {
 			f.sh.cancelFd(f.fd)
 		}
@@ -475,6 +498,16 @@ func (f *File) Close() error {
 		case <-time.After(wait):
 			wait = min(2*wait, 50*time.Millisecond)
 		}
+	}
+	return f.finishClose()
+}
+
+// finishClose releases what the File holds and closes its descriptor,
+// once no call is in progress: at the end of Close, or, when Close left
+// it to them, after the last call (decref). It runs once.
+func (f *File) finishClose() error {
+	if !f.closeDone.CompareAndSwap(false, true) {
+		return nil
 	}
 	f.closeMapping()
 	if f.slot >= 0 && !f.e.closed.Load() {
@@ -552,6 +585,9 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 				return 0, err
 			}
 		}
+		if !write && f.syncRead.Load() {
+			return f.plainRead(p, off)
+		}
 		return f.sysRW(write, p, off)
 	}
 	if f.closing.Load() {
@@ -587,9 +623,10 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			// (syncRead). Elsewhere (/proc/kmsg, FUSE) a read may wait
 			// for ever, and only the ring lets Close end it.
 			f.tryCache.Store(false)
-			if plainReadsFS(f.fd) {
+			if plain, mayBlock := plainReadsFS(f.fd); plain {
+				f.plainMayBlock.Store(mayBlock)
 				f.syncRead.Store(true)
-				return f.sysRW(false, p, off)
+				return f.plainRead(p, off)
 			}
 		case syscall.EINVAL, syscall.ENOSYS:
 			// EINVAL for a range past int64 (off+len overflows) is the
@@ -1059,7 +1096,8 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 			if len(b) > 0 {
 				if _, errno := preadNowait(f.fd, b[:1], off); errno == syscall.EOPNOTSUPP {
 					f.tryCache.Store(false)
-					if plainReadsFS(f.fd) {
+					if plain, mayBlock := plainReadsFS(f.fd); plain {
+						f.plainMayBlock.Store(mayBlock)
 						f.syncRead.Store(true)
 					}
 				}
@@ -1073,6 +1111,10 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 			if err := ctx.Err(); err != nil {
 				return 0, err
 			}
+		}
+		if !write && f.plainMayBlock.Load() {
+			f.inPlain.Add(1)
+			defer f.inPlain.Add(-1)
 		}
 		for {
 			var n int
@@ -1297,21 +1339,43 @@ var (
 	_ io.Closer   = (*File)(nil)
 )
 
-// plainReadsFS reports whether fd is on a filesystem whose files cannot
-// be read without blocking (so that io_uring hands every read to an
-// io-wq worker) but whose reads end on their own, so that plain system
-// calls serve them best: memory filesystems (tmpfs, ramfs: at worst
-// swap). 4 KiB cached tmpfs reads through the ring measured 0.03x os
-// alone and 0.16x at 32 goroutines (session 5). overlayfs (a container's
-// root) has the same cliff (0.02x, 0.16x) but is not here: its layers
-// may be FUSE or NFS, whose reads may wait for ever, and only the ring
-// lets Close end them (TestCloseEndsReadOnOverlayOverFUSE).
-func plainReadsFS(fd int) bool {
+// plainReadsFS reports whether fd, a file that cannot be read without
+// blocking (so that io_uring hands every read of it to an io-wq worker),
+// is better read with plain system calls, and whether such a read may
+// wait for ever. Measured on the session-5 host, 4 KiB cached reads
+// through the ring: tmpfs 0.03x os alone and 0.16x at 32 goroutines,
+// overlayfs (a container's root) 0.02x and 0.16x.
+//
+//   - tmpfs, ramfs: reads wait for nothing but, at worst, swap.
+//   - overlayfs: its layers are usually local disks, but may be FUSE or
+//     NFS, whose reads may wait for ever; a plain read cannot be ended
+//     by Close, so Close then leaves the descriptor to the read, as os
+//     does (mayBlock; TestCloseEndsReadOnOverlayOverFUSE).
+//
+// Other such files (/proc, FUSE itself) stay on the ring, which lets
+// Close end a read that waits for ever (/proc/kmsg).
+func plainReadsFS(fd int) (plain, mayBlock bool) {
 	var fs unix.Statfs_t
 	if unix.Fstatfs(fd, &fs) != nil {
-		return false
+		return false, false
 	}
-	return fs.Type == unix.TMPFS_MAGIC || fs.Type == unix.RAMFS_MAGIC
+	switch fs.Type {
+	case unix.TMPFS_MAGIC, unix.RAMFS_MAGIC:
+		return true, false
+	case unix.OVERLAYFS_SUPER_MAGIC:
+		return true, true
+	}
+	return false, false
+}
+
+// plainRead is a syncRead read: pread (read at off -1), counted in
+// inPlain where it may wait for ever (Close).
+func (f *File) plainRead(p []byte, off int64) (int, error) {
+	if f.plainMayBlock.Load() {
+		f.inPlain.Add(1)
+		defer f.inPlain.Add(-1)
+	}
+	return f.sysRW(false, p, off)
 }
 
 // preadNowait is preadv2(fd, p, off, RWF_NOWAIT) (off -1: the file

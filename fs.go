@@ -360,13 +360,13 @@ var readDevs sync.Map
 
 // chainSuits reports whether ReadFile's linked chain suits the regular
 // file name, on device dev, asking the kernel once per device. It does
-// not where files cannot be read without blocking but reads end on their
-// own (plainReadsFS: tmpfs): io_uring hands every READ of them
-// to an io-wq worker, and the chain took 67-75 µs a 4 KiB tmpfs file
-// against os's 11-13; the long way reads them with plain system calls
-// (File.syncRead). Other files
-// without non-blocking reads (/proc) keep the chain, whose reads Close
-// can cancel (/proc/kmsg waits for ever).
+// not where files cannot be read without blocking and plain system calls
+// serve them better (plainReadsFS: tmpfs, overlayfs): io_uring hands
+// every READ of them to an io-wq worker, and the chain took 67-75 µs a
+// 4 KiB tmpfs file against os's 11-13; the long way reads them with
+// plain system calls (File.syncRead). Other files without non-blocking
+// reads (/proc) keep the chain, whose reads Close can cancel (/proc/kmsg
+// waits for ever).
 func chainSuits(name string, dev uint64) bool {
 	if ok, known := readDevs.Load(dev); known {
 		return ok.(bool)
@@ -378,7 +378,8 @@ func chainSuits(name string, dev uint64) bool {
 	defer unix.Close(fd)
 	var b [1]byte
 	_, errno := preadNowait(fd, b[:], 0)
-	ok := errno != syscall.EOPNOTSUPP || !plainReadsFS(fd)
+	plain, _ := plainReadsFS(fd)
+	ok := errno != syscall.EOPNOTSUPP || !plain
 	readDevs.Store(dev, ok)
 	return ok
 }
