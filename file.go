@@ -618,14 +618,12 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			}
 		case syscall.EOPNOTSUPP:
 			// This file cannot do non-blocking reads, so neither can
-			// the ring: every ring read is an io-wq hop. Where reads
-			// are bounded (plainReadsFS) read it as os does
-			// (syncRead). Elsewhere (/proc/kmsg, FUSE) a read may wait
-			// for ever, and only the ring lets Close end it.
-			f.tryCache.Store(false)
-			if plain, mayBlock := plainReadsFS(f.fd); plain {
-				f.plainMayBlock.Store(mayBlock)
-				f.syncRead.Store(true)
+			// the ring: every ring read is an io-wq hop. Where plain
+			// reads serve it better (plainReadsFS: tmpfs, overlayfs)
+			// read it as os does (syncRead). Elsewhere (/proc/kmsg,
+			// FUSE) a read may wait for ever, and only the ring lets
+			// Close end it.
+			if f.cannotNowait() {
 				return f.plainRead(p, off)
 			}
 		case syscall.EINVAL, syscall.ENOSYS:
@@ -1095,11 +1093,7 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 		for _, b := range bufs {
 			if len(b) > 0 {
 				if _, errno := preadNowait(f.fd, b[:1], off); errno == syscall.EOPNOTSUPP {
-					f.tryCache.Store(false)
-					if plain, mayBlock := plainReadsFS(f.fd); plain {
-						f.plainMayBlock.Store(mayBlock)
-						f.syncRead.Store(true)
-					}
+					f.cannotNowait()
 				}
 				break
 			}
@@ -1366,6 +1360,19 @@ func plainReadsFS(fd int) (plain, mayBlock bool) {
 		return true, true
 	}
 	return false, false
+}
+
+// cannotNowait records that preadv2(RWF_NOWAIT) refused f (EOPNOTSUPP):
+// no more cache probes, and plain reads where plainReadsFS says so; it
+// reports whether f now reads that way (syncRead).
+func (f *File) cannotNowait() bool {
+	f.tryCache.Store(false)
+	plain, mayBlock := plainReadsFS(f.fd)
+	if plain {
+		f.plainMayBlock.Store(mayBlock)
+		f.syncRead.Store(true)
+	}
+	return plain
 }
 
 // plainRead is a syncRead read: pread (read at off -1), counted in

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ringo-io/ringo"
 	"github.com/ringo-io/ringo/internal/testutil"
 )
 
@@ -53,18 +54,8 @@ func testReadsOfNowaitlessFile(t *testing.T, dir string) {
 	t.Run("ReadV only", func(t *testing.T) { testReadVOfNowaitlessFile(t, dir) })
 	name := dir + "/f"
 	want := bytes.Repeat([]byte("tmpfs data "), 1000)
-	if err := os.WriteFile(name, want, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if !nowaitless(t, name) {
-		t.Skip("preadv2(RWF_NOWAIT) works here: the filesystem reads without blocking")
-	}
-	e := newEngine(t)
-	f, err := e.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	writeNowaitless(t, name, want)
+	e, f := openOn(t, newEngine(t), name)
 	buf := make([]byte, 100)
 	if _, err := f.ReadAt(buf, 0); err != nil { // finds out
 		t.Fatal(err)
@@ -112,17 +103,8 @@ func TestMappedNowaitlessFile(t *testing.T) {
 	defer os.RemoveAll(dir)
 	name := dir + "/f"
 	want := bytes.Repeat([]byte("0123456789"), 1000)
-	if err := os.WriteFile(name, want, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if !nowaitless(t, name) {
-		t.Skip("preadv2(RWF_NOWAIT) works on /dev/shm here")
-	}
-	f, err := mappedEngine(t).Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	writeNowaitless(t, name, want)
+	_, f := openOn(t, mappedEngine(t), name)
 	for range 2 {
 		checkRead(t, f, want, 5, 100)
 	}
@@ -146,12 +128,7 @@ func TestReadFileOfNowaitlessFileTakesTheLongWay(t *testing.T) {
 func testReadFileOfNowaitlessFile(t *testing.T, dir string) {
 	name := dir + "/f"
 	want := bytes.Repeat([]byte("small file "), 300)
-	if err := os.WriteFile(name, want, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if !nowaitless(t, name) {
-		t.Skip("preadv2(RWF_NOWAIT) works here")
-	}
+	writeNowaitless(t, name, want)
 	e := newEngine(t)
 	if _, done, err := e.ReadFileLinkedForTest(name); done || err != nil {
 		t.Fatalf("the linked chain took a tmpfs file (done %v, %v)", done, err)
@@ -166,18 +143,8 @@ func testReadFileOfNowaitlessFile(t *testing.T, dir string) {
 func testReadVOfNowaitlessFile(t *testing.T, dir string) {
 	name := dir + "/v"
 	want := bytes.Repeat([]byte("vectored "), 100)
-	if err := os.WriteFile(name, want, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if !nowaitless(t, name) {
-		t.Skip("preadv2(RWF_NOWAIT) works here")
-	}
-	e := newEngine(t)
-	f, err := e.Open(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	writeNowaitless(t, name, want)
+	e, f := openOn(t, newEngine(t), name)
 	before := e.Stats().Submitted
 	for off := 0; off+16 <= len(want); off += 16 {
 		a, b := make([]byte, 7), make([]byte, 9)
@@ -188,4 +155,27 @@ func testReadVOfNowaitlessFile(t *testing.T, dir string) {
 	if got := e.Stats().Submitted - before; got != 0 {
 		t.Fatalf("%d ReadV requests went through the ring; want none", got)
 	}
+}
+
+// writeNowaitless writes want to name, and skips the test unless the file
+// cannot be read without blocking.
+func writeNowaitless(t *testing.T, name string, want []byte) {
+	t.Helper()
+	if err := os.WriteFile(name, want, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !nowaitless(t, name) {
+		t.Skip("preadv2(RWF_NOWAIT) works here: the filesystem reads without blocking")
+	}
+}
+
+// openOn opens name read-only with e, closed at the end of the test.
+func openOn(t *testing.T, e *ringo.Engine, name string) (*ringo.Engine, *ringo.File) {
+	t.Helper()
+	f, err := e.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return e, f
 }

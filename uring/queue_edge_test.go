@@ -66,29 +66,14 @@ func TestWaitCQETimeoutEndsUnderSignals(t *testing.T) {
 	defer unix.Close(p[1])
 	r.GetSQE().PrepPollAdd(int32(p[0]), unix.POLLIN) // never ready
 
-	tid := make(chan int, 1)
-	stop := make(chan struct{})
+	tid := peltWithSignals(t, 20*time.Millisecond)
 	var err error
-	go func() {
-		// Interrupt the waiting thread every 20 ms, as Go's preemption
-		// signals do.
-		id := <-tid
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				unix.Tgkill(unix.Getpid(), id, unix.SIGURG)
-			}
-		}
-	}()
 	hangGuard(t, 10*time.Second, "WaitCQETimeout(200ms) under signals", func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		tid <- unix.Gettid()
 		_, err = r.WaitCQETimeout(200 * time.Millisecond)
 	})
-	close(stop)
 	if !errors.Is(err, syscall.ETIME) {
 		t.Fatalf("WaitCQETimeout = %v, want ETIME", err)
 	}
@@ -218,4 +203,25 @@ func TestRawRegister(t *testing.T) {
 	if p.hdr.LastOp == 0 {
 		t.Fatal("raw probe returned no opcodes")
 	}
+}
+
+// peltWithSignals interrupts the thread whose id is sent on the returned
+// channel with SIGURG every period (as Go's preemption signals do) until
+// the test ends.
+func peltWithSignals(t *testing.T, every time.Duration) chan<- int {
+	tid := make(chan int, 1)
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop) })
+	go func() {
+		id := <-tid
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(every):
+				unix.Tgkill(unix.Getpid(), id, unix.SIGURG)
+			}
+		}
+	}()
+	return tid
 }

@@ -59,20 +59,7 @@ func TestWaitMinWaitNotEndedBySignal(t *testing.T) {
 	armTimeout(t, r, heapTimespec(300*time.Millisecond), 5)
 	queueNop(t, r, 6) // submitted by the wait itself: completes at once
 
-	tid := make(chan int, 1)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		id := <-tid
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(2 * time.Millisecond):
-				unix.Tgkill(unix.Getpid(), id, unix.SIGURG)
-			}
-		}
-	}()
+	tid := peltWithSignals(t, 2*time.Millisecond)
 	var err error
 	var ready uint32
 	hangGuard(t, 2*reapTimeout, "WaitCQEs(2, MinWait 1m) under signals", func() {

@@ -108,20 +108,7 @@ func TestWaitCQEsDeadlineUnderSignals(t *testing.T) {
 	needAbsTimer(t, r)
 	armNeverReady(t, r)
 
-	tid := make(chan int, 1)
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		id := <-tid
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				unix.Tgkill(unix.Getpid(), id, unix.SIGURG)
-			}
-		}
-	}()
+	tid := peltWithSignals(t, 20*time.Millisecond)
 	var err error
 	hangGuard(t, 10*time.Second, "WaitCQEs(deadline in 200ms) under signals", func() {
 		runtime.LockOSThread()
