@@ -636,6 +636,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			return 0, errno
 		}
 	}
+	tries := 0
 	for {
 		epoch := f.sh.fdCloseEpoch.Load()
 		n, err := f.ringRW(ctx, write, p, off, deadline, moved)
@@ -648,7 +649,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			}
 			continue
 		}
-		if f.cancelledByOther(ctx, err, epoch) {
+		if f.cancelledByOther(ctx, err, epoch, &tries) {
 			continue
 		}
 		if err != syscall.EAGAIN || !f.stream {
@@ -663,7 +664,7 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 			if deadline, moved, err = f.rearm(write); err != nil {
 				return 0, err
 			}
-		} else if err != nil && !f.cancelledByOther(ctx, err, epoch) {
+		} else if err != nil && !f.cancelledByOther(ctx, err, epoch, &tries) {
 			return 0, err
 		}
 	}
@@ -702,17 +703,36 @@ func (f *File) acquire(ctx context.Context, deadline *time.Time, moved <-chan st
 }
 
 // cancelledByOther reports whether an ECANCELED request was cancelled by
-// neither this call (ctx, deadline) nor this File's or the Engine's Close:
-// File.Close cancels by open file description (ASYNC_CANCEL_FD), which a
-// File on a dup of the descriptor shares. Nothing was transferred: retry.
-// Only if such a Close ran on the ring while the request was in flight
-// (epoch: fdCloseEpoch before it was issued): the kernel cancels requests
-// too, and would then cancel every retry.
-func (f *File) cancelledByOther(ctx context.Context, err error, epoch uint64) bool {
-	return err == syscall.ECANCELED && !f.closing.Load() && !f.e.closed.Load() &&
-		(ctx == nil || ctx.Err() == nil) &&
-		(f.sh.fdClosers.Load() > 0 || f.sh.fdCloseEpoch.Load() != epoch)
+// neither this call (ctx, deadline) nor this File's or the Engine's Close,
+// and should be made again (nothing was transferred). Two causes:
+//
+//   - The Close of a File on a dup of the descriptor: File.Close cancels
+//     by open file description (ASYNC_CANCEL_FD), which dups share. Seen
+//     if such a Close ran on the ring while the request was in flight
+//     (epoch: fdCloseEpoch before it was issued).
+//   - The exit of the thread that submitted it: the kernel cancels a
+//     thread's poll-armed requests (a read or write of a pipe or socket
+//     that had to wait) when the thread exits, and a goroutine locked to
+//     its thread (runtime.LockOSThread) ends the thread when it returns.
+//     If that goroutine was the flusher, the requests it submitted for
+//     other goroutines die with it. Retried up to threadExitRetries
+//     times per call (tries), because the kernel also cancels requests
+//     of its own accord, where a retry would be cancelled again (io-wq
+//     unable to start a worker: RLIMIT_NPROC).
+func (f *File) cancelledByOther(ctx context.Context, err error, epoch uint64, tries *int) bool {
+	if err != syscall.ECANCELED || f.closing.Load() || f.e.closed.Load() || (ctx != nil && ctx.Err() != nil) {
+		return false
+	}
+	if f.sh.fdClosers.Load() > 0 || f.sh.fdCloseEpoch.Load() != epoch {
+		return true
+	}
+	*tries++
+	return *tries <= threadExitRetries
 }
+
+// threadExitRetries bounds cancelledByOther's retries of requests that
+// no Close cancelled.
+const threadExitRetries = 3
 
 // rearm returns the deadline now in force for a stream call that a
 // deadline change interrupted, and a fresh moved channel (taken first,
@@ -1125,6 +1145,7 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 		}
 	}
 	sh := f.sh
+	tries := 0
 	for {
 		o, err := f.acquire(ctx, nil, nil)
 		if err != nil {
@@ -1141,7 +1162,7 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 		// Cancelled by the Close of a File sharing the descriptor
 		// (cancellation by fd matches the open file description), with
 		// nothing moved: go on, as rw does.
-		if f.cancelledByOther(ctx, err, epoch) {
+		if f.cancelledByOther(ctx, err, epoch, &tries) {
 			continue
 		}
 		return n, err

@@ -1,0 +1,131 @@
+package ringo
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A request that waits on a poll the kernel armed for it (a read of an
+// empty pipe) runs its completion as task work of the thread that
+// submitted it. If that thread has exited by then, the kernel cancels the
+// request instead (-ECANCELED, nothing read). A goroutine locked to its
+// thread ends the thread when it returns, and if it was the flusher it
+// had submitted other goroutines' requests: those are made again
+// (File.cancelledByOther).
+
+// onDyingThread runs fn on an OS thread that ends after fn returns, and
+// returns once the thread is gone.
+func onDyingThread(t *testing.T, fn func()) {
+	t.Helper()
+	tids := make(chan int, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if unix.Gettid() != unix.Getpid() {
+			tids <- unix.Gettid()
+			fn()
+			return
+		}
+		// The runtime never ends the main thread. While this goroutine
+		// holds it, a goroutine started now runs on another one.
+		inner := make(chan struct{})
+		go func() {
+			defer close(inner)
+			runtime.LockOSThread()
+			tids <- unix.Gettid()
+			fn()
+		}()
+		<-inner
+		runtime.UnlockOSThread()
+	}()
+	task := "/proc/self/task/" + strconv.Itoa(<-tids)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := os.Stat(task); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the locked thread did not end")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// flushOnThisThread submits from the calling thread, as the flusher,
+// the next n SQEs other goroutines queue; the caller holds the flusher
+// role (sh.flushing), so nobody else submits them.
+func flushOnThisThread(t *testing.T, sh *shard, n int) {
+	for sent := 0; sent < n; {
+		sh.mu.Lock()
+		k := sh.ring.FlushSQ()
+		sh.queued = 0
+		sh.mu.Unlock()
+		if k == 0 {
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		done, err := sh.ring.SubmitFlushed(k, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		sh.submitted.Add(uint64(done))
+		sent += int(done)
+		sh.reap()
+	}
+}
+
+func TestReadOutlivesTheThreadThatSubmittedIt(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.Backend() == BackendSyscall {
+		t.Skip("io_uring unavailable:", e.BackendReason())
+	}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[1])
+	f := e.NewFile(uintptr(p[0]), "pipe")
+	defer f.Close()
+	sh := f.sh
+	for !sh.flushing.CompareAndSwap(false, true) {
+		runtime.Gosched()
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	read := make(chan result, 1)
+	buf := make([]byte, 8)
+	onDyingThread(t, func() {
+		// The read, submitted from this thread, finds the pipe empty and
+		// waits on a poll the kernel arms for this thread, which is gone
+		// when the data comes.
+		go func() {
+			n, err := f.Read(buf)
+			read <- result{n, err}
+		}()
+		flushOnThisThread(t, sh, 1)
+		sh.flushing.Store(false)
+	})
+	if _, err := unix.Write(p[1], []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-read:
+		if r.err != nil || r.n != 1 || buf[0] != 'x' {
+			t.Fatalf("Read = %d %q, %v; want 1 \"x\" (the read died with the thread that submitted it, and was not retried)", r.n, buf[:r.n], r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the read did not return in 10 s")
+	}
+}
