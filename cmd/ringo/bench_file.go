@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/ringo-io/ringo"
 	"github.com/ringo-io/ringo/internal/bench"
 	"github.com/ringo-io/ringo/uring"
@@ -250,6 +252,7 @@ func cmdBenchFile(args []string) error {
 	asJSON := fs.Bool("json", false, "one JSON object per result line")
 	plot := fs.String("plot", "", "write an SVG chart of IOPS and CPU/op against queue depth")
 	cpuprofile := fs.String("cpuprofile", "", "write a Go CPU profile of the run")
+	schedBatch := fs.Bool("sched-batch", false, "run the process under SCHED_BATCH (ringo.SetBatchScheduling; as chrt --batch 0 does)")
 	if err := fs.Parse(args); err != nil {
 		return badInput("%v", err)
 	}
@@ -258,6 +261,9 @@ func cmdBenchFile(args []string) error {
 	}
 	if *engine != "" {
 		*engines = *engine
+	}
+	if err := batchIf(*schedBatch); err != nil {
+		return err
 	}
 	var engs []bench.FileEngine
 	for _, name := range strings.Split(*engines, ",") {
@@ -535,5 +541,33 @@ func machineNoDate() string {
 		fmt.Sscanf(strings.TrimPrefix(strings.SplitN(string(b), "\n", 2)[0], "MemTotal:"), "%d", &kb)
 		mem = fmt.Sprintf(", %.0f GiB", float64(kb)/(1<<20))
 	}
-	return fmt.Sprintf("%d CPU (%s)%s, Linux %s, %s", runtime.NumCPU(), model, mem, kernelRelease(), runtime.Version())
+	return fmt.Sprintf("%d CPU (%s)%s, Linux %s, %s%s", runtime.NumCPU(), model, mem, kernelRelease(), runtime.Version(), schedNote())
+}
+
+// schedNote names the scheduling policy in the machine line when it is
+// not the default (--sched-batch, or chrt): it moves the figures.
+func schedNote() string {
+	attr, err := unix.SchedGetAttr(0, 0)
+	if err != nil {
+		return ""
+	}
+	switch attr.Policy {
+	case unix.SCHED_NORMAL:
+		return ""
+	case unix.SCHED_BATCH:
+		return ", SCHED_BATCH"
+	default:
+		return fmt.Sprintf(", scheduling policy %d", attr.Policy)
+	}
+}
+
+// batchIf moves the process to SCHED_BATCH if on (--sched-batch).
+func batchIf(on bool) error {
+	if !on {
+		return nil
+	}
+	if err := ringo.SetBatchScheduling(); err != nil {
+		return fmt.Errorf("--sched-batch: %w", err)
+	}
+	return nil
 }

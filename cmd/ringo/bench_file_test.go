@@ -353,3 +353,18 @@ func TestBenchFileRounds(t *testing.T) {
 		}
 	}
 }
+
+// --sched-batch moves the process to SCHED_BATCH and says so in the
+// machine line.
+func TestBenchFileSchedBatch(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(diskDir(t), "f.dat")
+	res := mustSucceed(t, fileArgs(path, "--engines", "uring", "--sched-batch")...)
+	if !strings.Contains(res.stdout, "SCHED_BATCH") {
+		t.Errorf("--sched-batch: the machine line does not name SCHED_BATCH:\n%s", res.stdout)
+	}
+	res = mustSucceed(t, fileArgs(path, "--engines", "uring")...)
+	if strings.Contains(res.stdout, "SCHED_BATCH") {
+		t.Errorf("without --sched-batch the machine line names SCHED_BATCH:\n%s", res.stdout)
+	}
+}

@@ -50,8 +50,12 @@ func cmdBenchSuite(args []string) error {
 	asJSON := fs.Bool("json", false, "one JSON object per result line")
 	plot := fs.String("plot", "", "write an SVG chart of the O_DIRECT queue-depth sweep")
 	sizeFlag := fs.String("size", "", "test file size (default 512m, --quick 256m, or half the free space of the temporary directory if less, 64m at least)")
+	schedBatch := fs.Bool("sched-batch", false, "run the process under SCHED_BATCH (ringo.SetBatchScheduling; as chrt --batch 0 does)")
 	if err := fs.Parse(args); err != nil {
 		return badInput("%v", err)
+	}
+	if err := batchIf(*schedBatch); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return badInput("bench: unexpected argument %q", fs.Arg(0))
