@@ -151,19 +151,14 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 		fd, err = ignoringEINTR2(func() (int, error) { return unix.Open(name, flag, mode) })
 	} else {
 		sh = e.pick()
-		o := sh.acquire()
-		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
-		fd, err = sh.run(nil, o)
+		fd, err = e.ringOpen(sh, path, flag, mode, 0)
 		if err == syscall.ENXIO && flag&unix.O_NONBLOCK == 0 && flag&unix.O_ACCMODE == unix.O_WRONLY {
 			// OPENAT's non-blocking first try fails a FIFO's write end
 			// with ENXIO while it has no reader, where open(2) waits for
 			// one. IOSQE_ASYNC makes the open a blocking one on an io-wq
 			// worker, so no Go thread is held and Engine.Close can still
 			// cancel it. Anything else that gives ENXIO gives it again.
-			o := sh.acquire()
-			o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
-			o.sqe.Flags |= uring.SQEAsync
-			fd, err = sh.run(nil, o)
+			fd, err = e.ringOpen(sh, path, flag, mode, uring.SQEAsync)
 		}
 	}
 	if err != nil && e.closed.Load() && (err == syscall.ECANCELED || err == errnoRestartSys) {
@@ -190,6 +185,25 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 		}
 	}
 	return e.newFile(fd, name, flag, true, &st), nil
+}
+
+// ringOpen opens path with an OPENAT request (sqeFlags: IOSQE_* flags
+// for it). An open that an io-wq worker was blocked in (a FIFO's, waiting
+// for the other end) is interrupted when the thread that submitted it
+// exits (-ERESTARTSYS): a goroutine locked to its thread that returns, if
+// it was the flusher (File.cancelledByOther). Unless Engine.Close is
+// under way, such an open is made again, at most threadExitRetries
+// times.
+func (e *Engine) ringOpen(sh *shard, path []byte, flag int, mode uint32, sqeFlags uint8) (int, error) {
+	for tries := 0; ; tries++ {
+		o := sh.acquire()
+		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
+		o.sqe.Flags |= sqeFlags
+		fd, err := sh.run(nil, o)
+		if !killedWithThread(err) || e.closed.Load() || tries == threadExitRetries {
+			return fd, err
+		}
+	}
 }
 
 // errnoRestartSys is ERESTARTSYS, which the kernel never shows a system
@@ -246,9 +260,16 @@ func (sh *shard) awaitFIFOWriterAt(fd int, name string) error {
 		}
 		cancel() // a writer has come and gone (or the poll failed): end the open
 	}()
-	o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	o.sqe.Flags |= uring.SQEAsync
-	fd2, err := sh.run(ctx, o)
+	var fd2 int
+	for tries := 0; ; tries++ {
+		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		o.sqe.Flags |= uring.SQEAsync
+		fd2, err = sh.run(ctx, o)
+		if !killedWithThread(err) || ctx.Err() != nil || sh.e.closed.Load() || tries == threadExitRetries {
+			break
+		}
+		o = sh.acquire() // the open died with the thread that submitted it (ringOpen)
+	}
 	cancel() // a writer is there: end the poll
 	<-polled
 	if err == nil {
@@ -702,9 +723,11 @@ func (f *File) acquire(ctx context.Context, deadline *time.Time, moved <-chan st
 	return o, nil
 }
 
-// cancelledByOther reports whether an ECANCELED request was cancelled by
-// neither this call (ctx, deadline) nor this File's or the Engine's Close,
-// and should be made again (nothing was transferred). Two causes:
+// cancelledByOther reports whether a request that ended -ECANCELED (or
+// -EINTR, -ERESTARTSYS: one an io-wq worker was running) was cancelled by
+// neither this call (ctx, deadline) nor this File's or the Engine's
+// Close, and should be made again (nothing was transferred: a request
+// that moved data reports the count). Two causes:
 //
 //   - The Close of a File on a dup of the descriptor: File.Close cancels
 //     by open file description (ASYNC_CANCEL_FD), which dups share. Seen
@@ -712,15 +735,17 @@ func (f *File) acquire(ctx context.Context, deadline *time.Time, moved <-chan st
 //     (epoch: fdCloseEpoch before it was issued).
 //   - The exit of the thread that submitted it: the kernel cancels a
 //     thread's poll-armed requests (a read or write of a pipe or socket
-//     that had to wait) when the thread exits, and a goroutine locked to
-//     its thread (runtime.LockOSThread) ends the thread when it returns.
-//     If that goroutine was the flusher, the requests it submitted for
-//     other goroutines die with it. Retried up to threadExitRetries
-//     times per call (tries), because the kernel also cancels requests
-//     of its own accord, where a retry would be cancelled again (io-wq
-//     unable to start a worker: RLIMIT_NPROC).
+//     that had to wait) when the thread exits, and interrupts io-wq
+//     work it queued. A goroutine locked to its thread
+//     (runtime.LockOSThread) ends the thread when it returns; if that
+//     goroutine was the flusher, the requests it submitted for other
+//     goroutines die with it. The kernel also cancels requests of its
+//     own accord where every retry would be cancelled again (io-wq
+//     unable to start a worker: RLIMIT_NPROC, after tens of
+//     milliseconds each time), so these are retried at most
+//     threadExitRetries times per call (tries).
 func (f *File) cancelledByOther(ctx context.Context, err error, epoch uint64, tries *int) bool {
-	if err != syscall.ECANCELED || f.closing.Load() || f.e.closed.Load() || (ctx != nil && ctx.Err() != nil) {
+	if !killedWithThread(err) || f.closing.Load() || f.e.closed.Load() || (ctx != nil && ctx.Err() != nil) {
 		return false
 	}
 	if f.sh.fdClosers.Load() > 0 || f.sh.fdCloseEpoch.Load() != epoch {
@@ -730,8 +755,17 @@ func (f *File) cancelledByOther(ctx context.Context, err error, epoch uint64, tr
 	return *tries <= threadExitRetries
 }
 
-// threadExitRetries bounds cancelledByOther's retries of requests that
-// no Close cancelled.
+// killedWithThread reports whether err is how the kernel ends a request
+// it cancels (cancelledByOther): -ECANCELED, or -EINTR or -ERESTARTSYS
+// for one an io-wq worker was running.
+func killedWithThread(err error) bool {
+	return err == syscall.ECANCELED || err == syscall.EINTR || err == errnoRestartSys
+}
+
+// threadExitRetries bounds cancelledByOther's retries, per call, of
+// requests that no Close cancelled. A call whose request dies with more
+// threads than that (each a goroutine locked to its thread that flushed
+// it and returned, while the request waited) reports the cancellation.
 const threadExitRetries = 3
 
 // rearm returns the deadline now in force for a stream call that a
@@ -1157,7 +1191,7 @@ func (f *File) vec(ctx context.Context, write bool, bufs [][]byte, off int64) (i
 		} else {
 			o.sqe.PrepReadv(int32(f.fd), iovs, uint64(off))
 		}
-		epoch := sh.fdCloseEpoch.Load()
+		epoch := f.sh.fdCloseEpoch.Load()
 		n, err := sh.run(ctx, o)
 		// Cancelled by the Close of a File sharing the descriptor
 		// (cancellation by fd matches the open file description), with

@@ -4,16 +4,18 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
 // SetBatchScheduling moves every thread of the process that runs under
 // the kernel's normal policy (SCHED_OTHER) to SCHED_BATCH, keeping its
-// nice value; threads the Go runtime starts afterwards inherit the
-// policy. Threads under other policies are left alone. It changes how
-// the whole process is scheduled, so it is never done for you: call it,
-// or start the program with `chrt --batch 0` (systemd:
+// nice value; threads started afterwards by those threads (all of the Go
+// runtime's, unless the program gives some thread another policy)
+// inherit it. Threads under other policies are left alone. It changes
+// how the whole process is scheduled, so it is never done for you: call
+// it, or start the program with `chrt --batch 0` (systemd:
 // CPUSchedulingPolicy=batch), if measurements on your machine say so.
 //
 // Why it can matter: a thread woken under SCHED_OTHER may preempt the
@@ -29,7 +31,8 @@ import (
 // can delay goroutines that are latency-bound rather than I/O-bound.
 //
 // It returns the first error other than a thread ending meanwhile
-// (ESRCH), as an *os.SyscallError or *fs.PathError.
+// (ESRCH), as an *os.SyscallError or *fs.PathError; the threads switched
+// before it stay switched.
 func SetBatchScheduling() error {
 	done := map[int]bool{}
 	// Threads may start while the list is read, cloned from one not yet
@@ -76,7 +79,10 @@ func taskIDs() ([]int, error) {
 	return tids, nil
 }
 
-// batchThread moves thread tid from SCHED_OTHER to SCHED_BATCH.
+// batchThread moves thread tid from SCHED_OTHER to SCHED_BATCH with
+// sched_setscheduler, which changes the policy alone: the thread keeps
+// its nice value, its reset-on-fork flag and any time slice it was given
+// (sched_setattr would pin the slice sched_getattr reports).
 func batchThread(tid int) error {
 	attr, err := unix.SchedGetAttr(tid, 0)
 	if errors.Is(err, unix.ESRCH) {
@@ -88,12 +94,21 @@ func batchThread(tid int) error {
 	if attr.Policy != unix.SCHED_NORMAL {
 		return nil
 	}
-	attr.Policy = unix.SCHED_BATCH
-	// Only the policy and nice value change; KEEP_PARAMS is not wanted
-	// (it keeps the old policy's parameters, and there are none here).
-	attr.Flags &^= unix.SCHED_FLAG_UTIL_CLAMP_MIN | unix.SCHED_FLAG_UTIL_CLAMP_MAX
-	if err := unix.SchedSetAttr(tid, attr, 0); err != nil && !errors.Is(err, unix.ESRCH) {
-		return os.NewSyscallError("sched_setattr", err)
+	policy := uintptr(unix.SCHED_BATCH)
+	if attr.Flags&unix.SCHED_FLAG_RESET_ON_FORK != 0 {
+		policy |= schedResetOnFork
+	}
+	param := new(schedParam) // priority 0, as SCHED_BATCH requires
+	_, _, errno := unix.Syscall(unix.SYS_SCHED_SETSCHEDULER, uintptr(tid), policy, uintptr(unsafe.Pointer(param)))
+	if errno != 0 && errno != unix.ESRCH {
+		return os.NewSyscallError("sched_setscheduler", errno)
 	}
 	return nil
 }
+
+// schedParam is struct sched_param.
+type schedParam struct{ priority int32 }
+
+// schedResetOnFork is SCHED_RESET_ON_FORK, or-ed into sched_setscheduler's
+// policy (2.6.32).
+const schedResetOnFork = 0x40000000

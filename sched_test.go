@@ -42,19 +42,19 @@ func TestSetBatchScheduling(t *testing.T) {
 		}
 		return
 	}
-	// A thread that already runs under another policy keeps it.
+	// A thread that already runs under another policy keeps it. It ends
+	// with its goroutine (locked, never unlocked), so that no thread
+	// under SCHED_IDLE, or put back to SCHED_OTHER, starts threads later.
 	idle := make(chan int)
 	release := make(chan struct{})
 	go func() {
 		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
 		tid := unix.Gettid()
 		if err := unix.SchedSetAttr(tid, &unix.SchedAttr{Policy: unix.SCHED_IDLE}, 0); err != nil {
 			t.Error(err)
 		}
 		idle <- tid
 		<-release
-		unix.SchedSetAttr(tid, &unix.SchedAttr{Policy: unix.SCHED_NORMAL}, 0)
 	}()
 	idleTid := <-idle
 
@@ -72,20 +72,26 @@ func TestSetBatchScheduling(t *testing.T) {
 	close(release)
 
 	// Threads the runtime starts afterwards inherit SCHED_BATCH: make it
-	// start some, by blocking several locked goroutines at once.
-	before := len(policies(t))
+	// start some, by holding more locked goroutines at once than there
+	// are threads.
+	old := policies(t)
 	var wg sync.WaitGroup
 	gate := make(chan struct{})
-	for range 4 {
+	locked := make(chan struct{})
+	for range len(old) + 2 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
+			locked <- struct{}{}
 			<-gate
 		}()
 	}
-	e, err := ringo.NewEngine() // and a ring reaper or two
+	for range len(old) + 2 {
+		<-locked
+	}
+	e, err := ringo.NewEngine() // and a ring reaper
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,12 +99,16 @@ func TestSetBatchScheduling(t *testing.T) {
 	close(gate)
 	wg.Wait()
 	e.Close()
-	if len(after) <= before { // the checks below then cover the old threads only
-		t.Logf("no new thread started (%d before, %d after)", before, len(after))
-	}
+	started := 0
 	for tid, p := range after {
-		if tid != idleTid && p != unix.SCHED_BATCH {
-			t.Errorf("thread %d started after SetBatchScheduling has policy %d, want SCHED_BATCH", tid, p)
+		if _, ok := old[tid]; !ok {
+			started++
+			if p != unix.SCHED_BATCH {
+				t.Errorf("thread %d started after SetBatchScheduling has policy %d, want SCHED_BATCH", tid, p)
+			}
 		}
+	}
+	if started == 0 {
+		t.Errorf("no thread started (%d before, %d after): nothing checked the inheritance", len(old), len(after))
 	}
 }

@@ -60,12 +60,17 @@ func onDyingThread(t *testing.T, fn func()) {
 // the next n SQEs other goroutines queue; the caller holds the flusher
 // role (sh.flushing), so nobody else submits them.
 func flushOnThisThread(t *testing.T, sh *shard, n int) {
+	deadline := time.Now().Add(10 * time.Second)
 	for sent := 0; sent < n; {
 		sh.mu.Lock()
 		k := sh.ring.FlushSQ()
 		sh.queued = 0
 		sh.mu.Unlock()
 		if k == 0 {
+			if time.Now().After(deadline) {
+				t.Errorf("%d of the %d requests expected came to the ring in 10 s", sent, n)
+				return
+			}
 			time.Sleep(time.Millisecond)
 			continue
 		}
@@ -127,5 +132,119 @@ func TestReadOutlivesTheThreadThatSubmittedIt(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the read did not return in 10 s")
+	}
+}
+
+// The same for an open an io-wq worker was blocked in: a FIFO's write
+// end, waiting for a reader, when the thread that submitted it exits
+// (-ERESTARTSYS).
+func TestFIFOOpenOutlivesTheThreadThatSubmittedIt(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.Backend() == BackendSyscall {
+		t.Skip("io_uring unavailable:", e.BackendReason())
+	}
+	fifo := t.TempDir() + "/fifo"
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sh := e.pick()
+	for !sh.flushing.CompareAndSwap(false, true) {
+		runtime.Gosched()
+	}
+	type result struct {
+		f   *File
+		err error
+	}
+	opened := make(chan result, 1)
+	onDyingThread(t, func() {
+		go func() {
+			f, err := e.OpenFile(fifo, os.O_WRONLY, 0)
+			opened <- result{f, err}
+		}()
+		// The writer's two OPENATs: the non-blocking try (ENXIO: no
+		// reader) and the blocking one, which an io-wq worker of this
+		// thread runs, waiting for a reader, when the thread exits.
+		flushOnThisThread(t, sh, 2)
+		sh.flushing.Store(false)
+		time.Sleep(50 * time.Millisecond)
+	})
+	time.Sleep(50 * time.Millisecond)
+	r, err := os.OpenFile(fifo, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	select {
+	case res := <-opened:
+		if res.err != nil {
+			t.Fatalf("OpenFile of a FIFO's write end: %v (the open died with the thread that submitted it, and was not retried)", res.err)
+		}
+		res.f.Close()
+	case <-time.After(10 * time.Second):
+		t.Fatal("OpenFile of a FIFO's write end did not return in 10 s")
+	}
+}
+
+// And for the read end, which OpenFile holds open while a second,
+// blocking open waits for a writer (awaitFIFOWriter).
+func TestFIFOReaderWaitOutlivesTheThreadThatSubmittedIt(t *testing.T) {
+	e, err := NewEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if e.Backend() == BackendSyscall {
+		t.Skip("io_uring unavailable:", e.BackendReason())
+	}
+	fifo := t.TempDir() + "/fifo"
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sh := e.pick()
+	for !sh.flushing.CompareAndSwap(false, true) {
+		runtime.Gosched()
+	}
+	type result struct {
+		f   *File
+		err error
+	}
+	opened := make(chan result, 1)
+	onDyingThread(t, func() {
+		go func() {
+			f, err := e.OpenFile(fifo, os.O_RDONLY, 0)
+			opened <- result{f, err}
+		}()
+		// The reader's OPENAT (it opens at once), then the POLL_ADD and
+		// the blocking open of its wait for a writer, which an io-wq
+		// worker of this thread runs when the thread exits.
+		flushOnThisThread(t, sh, 3)
+		sh.flushing.Store(false)
+		time.Sleep(50 * time.Millisecond)
+	})
+	select {
+	case res := <-opened:
+		if res.err == nil {
+			res.f.Close()
+		}
+		t.Fatalf("OpenFile of a FIFO's read end returned (%v) with no writer: its wait died with the thread that submitted it", res.err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	w, err := os.OpenFile(fifo, os.O_WRONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	select {
+	case res := <-opened:
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		res.f.Close()
+	case <-time.After(10 * time.Second):
+		t.Fatal("OpenFile of a FIFO's read end did not return in 10 s")
 	}
 }

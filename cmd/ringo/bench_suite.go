@@ -54,11 +54,11 @@ func cmdBenchSuite(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return badInput("%v", err)
 	}
-	if err := batchIf(*schedBatch); err != nil {
-		return err
-	}
 	if fs.NArg() > 0 {
 		return badInput("bench: unexpected argument %q", fs.Arg(0))
+	}
+	if err := batchIf(*schedBatch); err != nil {
+		return err
 	}
 	if err := checkPlot(*plot); err != nil {
 		return err
