@@ -156,19 +156,20 @@ type Engine struct {
 	cfg     config
 	backend Backend
 	whyNot  error    // why io_uring is not used, for BackendSyscall
-	shards  []*shard // buffered files, sockets, paths
+	shards  []*shard // pipes, sockets, FIFOs, paths (opens, ReadFile chains)
 	next    atomic.Uint32
 
-	// O_DIRECT files go to rings of their own (directReaper), made on
-	// first use: their completions come from the device, and how the
-	// waiting goroutines are woken decides their IOPS (docs/DESIGN.md).
-	directOnce sync.Once
-	directMu   sync.Mutex
-	direct     []*shard
-	directNext atomic.Uint32
-	closed     atomic.Bool
-	closeMu    sync.Mutex
-	closeErr   error
+	// Regular files and block devices go to rings of their own
+	// (diskReaper), made on first use: their completions come from the
+	// device, and how the waiting goroutines are woken decides their
+	// IOPS (docs/DESIGN.md).
+	diskOnce sync.Once
+	diskMu   sync.Mutex
+	disk     []*shard
+	diskNext atomic.Uint32
+	closed   atomic.Bool
+	closeMu  sync.Mutex
+	closeErr error
 
 	poolMu sync.Mutex
 	pool   atomic.Pointer[BufferPool] // the registered pool, read without lock on the I/O path
@@ -292,7 +293,7 @@ func (e *Engine) Close() error {
 		return e.closeErr
 	}
 	var errs []error
-	e.directOnce.Do(func() {}) // no direct rings may start after this
+	e.diskOnce.Do(func() {}) // no direct rings may start after this
 	for _, sh := range e.allShards() {
 		if err := sh.close(); err != nil {
 			errs = append(errs, err)
@@ -304,29 +305,32 @@ func (e *Engine) Close() error {
 
 // allShards returns every ring of the engine.
 func (e *Engine) allShards() []*shard {
-	e.directMu.Lock()
-	defer e.directMu.Unlock()
-	return append(append([]*shard(nil), e.shards...), e.direct...)
+	e.diskMu.Lock()
+	defer e.diskMu.Unlock()
+	return append(append([]*shard(nil), e.shards...), e.disk...)
 }
 
-// directReaper is how default engines serve O_DIRECT files. ReaperLoop
-// until session 4; ReaperPoll measured 12-37% more IOPS at qd 4-16 and
-// the same within noise at qd 32-128 on the session-4 host (DESIGN.md).
-const directReaper = ReaperPoll
+// diskReaper is how default engines serve files on disks. For O_DIRECT
+// files: ReaperLoop until session 4; ReaperPoll measured 12-37% more IOPS
+// at qd 4-16 and the same within noise at qd 32-128 on the session-4
+// host. Buffered files moved to these rings in session 6: cache misses
+// cost 13-30% less CPU than through the eventfd rings, at the same IOPS
+// (DESIGN.md).
+const diskReaper = ReaperPoll
 
-// pickDirect returns the ring for a new O_DIRECT file: one of the
-// directReaper rings, or the ordinary ones where those cannot be made or
-// WithReaper chose a mode for all rings.
-func (e *Engine) pickDirect() *shard {
+// pickDisk returns the ring for a new regular file or block device: one
+// of the diskReaper rings, or the ordinary ones where those cannot be
+// made or WithReaper chose a mode for all rings.
+func (e *Engine) pickDisk() *shard {
 	if e.cfg.reaper != ReaperEventfd {
 		return e.pick()
 	}
-	e.directOnce.Do(func() {
+	e.diskOnce.Do(func() {
 		if e.closed.Load() {
 			return
 		}
 		cfg := e.cfg
-		cfg.reaper = directReaper
+		cfg.reaper = diskReaper
 		var made []*shard
 		for range cfg.rings {
 			sh, err := newShard(e, &cfg)
@@ -338,22 +342,22 @@ func (e *Engine) pickDirect() *shard {
 			}
 			made = append(made, sh)
 		}
-		// Under poolMu (then directMu, the order NewBufferPool and
+		// Under poolMu (then diskMu, the order NewBufferPool and
 		// BufferPool.Close take them): a pool closing meanwhile must
 		// either see these rings or not be registered on them.
 		e.poolMu.Lock()
-		e.directMu.Lock()
-		e.direct = made
-		e.directMu.Unlock()
+		e.diskMu.Lock()
+		e.disk = made
+		e.diskMu.Unlock()
 		if pool := e.pool.Load(); pool != nil {
 			pool.registerOn(made)
 		}
 		e.poolMu.Unlock()
 	})
-	if len(e.direct) == 0 {
+	if len(e.disk) == 0 {
 		return e.pick()
 	}
-	return e.direct[int(e.directNext.Add(1))%len(e.direct)]
+	return e.disk[int(e.diskNext.Add(1))%len(e.disk)]
 }
 
 // pick returns the ring for a new file: round robin, so files spread
