@@ -657,6 +657,11 @@ func (f *File) rw(ctx context.Context, write bool, p []byte, off int64) (int, er
 				lone := f.sh.callers.Add(1) <= soloCallers
 				defer f.sh.callers.Add(-1)
 				if lone {
+					if ctx != nil {
+						if err := ctx.Err(); err != nil {
+							return 0, err
+						}
+					}
 					return f.sysRW(false, p, off)
 				}
 			}
