@@ -99,7 +99,10 @@ const minEntries = 8
 func WithEntries(n uint32) Option { return func(c *config) { c.entries = n } }
 
 // WithRings sets the number of rings requests are spread over (default 1).
-// More rings reduce lock contention when many cores issue I/O.
+// More rings reduce lock contention when many cores issue I/O. Files on
+// disks (regular files, block devices) get a second set of n rings, made
+// at the first such open, each with a reaper that waits in io_uring_enter
+// and so holds an OS thread (idle, not running) until Engine.Close.
 func WithRings(n int) Option { return func(c *config) { c.rings = n } }
 
 // WithSetupFlags adds io_uring setup flags (uring.Setup*) to every ring.

@@ -373,9 +373,10 @@ func (e *Engine) newFile(fd int, name string, flag int, owned bool, st *unix.Sta
 		// (engine.go, diskReaper).
 		f.sh = e.pickDisk()
 		// A device number with major 0 is an anonymous one: tmpfs,
-		// overlayfs, NFS, FUSE, /proc, btrfs subvolumes. Some of
-		// those may wait for ever (FUSE, NFS), and only the ring lets
-		// Close end such a read.
+		// overlayfs, NFS, FUSE, /proc, btrfs and ZFS. Some of those
+		// may wait for ever (FUSE, NFS), and only the ring lets Close
+		// end such a read. (fuseblk has a real major, but FUSE answers
+		// RWF_NOWAIT with EOPNOTSUPP, so its misses never get here.)
 		f.soloMiss = unix.Major(uint64(st.Dev)) != 0
 		// Buffered reads first try the page cache with one
 		// non-blocking preadv2(RWF_NOWAIT); only misses go to the

@@ -245,3 +245,34 @@ func TestCloseEndsReadOnOverlayOverFUSE(t *testing.T) {
 		t.Fatalf("descriptor %d still open on the file after its last read returned", fd)
 	}
 }
+
+// A read deadline ends a read an io-wq worker is blocked in (the server
+// never answers): its linked timeout interrupts it (-EINTR), which is
+// the deadline passing, not a request to make again.
+func TestReadDeadlineEndsReadOnFUSE(t *testing.T) {
+	dir, s := mountHangFUSE(t)
+	e := newEngine(t)
+	f, err := e.Open(dir + "/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.SetReadDeadline(time.Now().Add(300 * time.Millisecond)); err != nil {
+		t.Skip("no read deadlines on this file:", err)
+	}
+	read := make(chan error, 1)
+	go func() {
+		_, err := f.ReadAt(make([]byte, 100), 0)
+		read <- err
+	}()
+	select {
+	case err := <-read:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("read past its deadline: %v; want os.ErrDeadlineExceeded", err)
+		}
+	case <-time.After(5 * time.Second):
+		s.release() // let the test end
+		<-read
+		t.Fatal("the read deadline did not end a read that waits for ever (5 s)")
+	}
+}

@@ -182,7 +182,10 @@ func (sh *shard) doUntil(ctx context.Context, o *op, moved <-chan struct{}) (int
 	// while a deadline was still ahead did not time out.
 	timedOut := o.timeout > 0 && !time.Now().Before(o.deadline)
 	sh.release(o)
-	if res == -int32(syscall.ECANCELED) || (cancelled && res == -int32(syscall.EINTR)) {
+	// A request an io-wq worker was running ends -EINTR when cancelled:
+	// by our cancel, or by its linked timeout (a FUSE read past its
+	// deadline).
+	if res == -int32(syscall.ECANCELED) || ((cancelled || timedOut) && res == -int32(syscall.EINTR)) {
 		if ctx != nil && ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
