@@ -296,7 +296,7 @@ func (e *Engine) Close() error {
 		return e.closeErr
 	}
 	var errs []error
-	e.diskOnce.Do(func() {}) // no direct rings may start after this
+	e.diskOnce.Do(func() {}) // no disk rings may start after this
 	for _, sh := range e.allShards() {
 		if err := sh.close(); err != nil {
 			errs = append(errs, err)

@@ -155,14 +155,14 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 		fd, err = ignoringEINTR2(func() (int, error) { return unix.Open(name, flag, mode) })
 	} else {
 		sh = e.pick()
-		fd, err = e.ringOpen(sh, path, flag, mode, 0)
+		fd, err = sh.openat(nil, nil, path, flag, mode, 0)
 		if err == syscall.ENXIO && flag&unix.O_NONBLOCK == 0 && flag&unix.O_ACCMODE == unix.O_WRONLY {
 			// OPENAT's non-blocking first try fails a FIFO's write end
 			// with ENXIO while it has no reader, where open(2) waits for
 			// one. IOSQE_ASYNC makes the open a blocking one on an io-wq
 			// worker, so no Go thread is held and Engine.Close can still
 			// cancel it. Anything else that gives ENXIO gives it again.
-			fd, err = e.ringOpen(sh, path, flag, mode, uring.SQEAsync)
+			fd, err = sh.openat(nil, nil, path, flag, mode, uring.SQEAsync)
 		}
 	}
 	if err != nil && e.closed.Load() && (err == syscall.ECANCELED || err == errnoRestartSys) {
@@ -191,22 +191,26 @@ func (e *Engine) OpenFile(name string, flag int, perm fs.FileMode) (*File, error
 	return e.newFile(fd, name, flag, true, &st), nil
 }
 
-// ringOpen opens path with an OPENAT request (sqeFlags: IOSQE_* flags
-// for it). An open that an io-wq worker was blocked in (a FIFO's, waiting
+// openat opens path with an OPENAT request on o (a slot of sh, or nil
+// for a new one), sqeFlags (IOSQE_*) added, and ctx (nil: none) able to
+// end it. An open that an io-wq worker was blocked in (a FIFO's, waiting
 // for the other end) is interrupted when the thread that submitted it
-// exits (-ERESTARTSYS): a goroutine locked to its thread that returns, if
-// it was the flusher (File.cancelledByOther). Unless Engine.Close is
-// under way, such an open is made again, at most threadExitRetries
-// times.
-func (e *Engine) ringOpen(sh *shard, path []byte, flag int, mode uint32, sqeFlags uint8) (int, error) {
+// exits (-ERESTARTSYS): a goroutine locked to its thread that returns,
+// if it was the flusher (File.cancelledByOther). Unless ctx has ended or
+// Engine.Close is under way, such an open is made again, at most
+// threadExitRetries times.
+func (sh *shard) openat(ctx context.Context, o *op, path []byte, flag int, mode uint32, sqeFlags uint8) (int, error) {
 	for tries := 0; ; tries++ {
-		o := sh.acquire()
+		if o == nil {
+			o = sh.acquire()
+		}
 		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), flag, mode)
 		o.sqe.Flags |= sqeFlags
-		fd, err := sh.run(nil, o)
-		if !killedWithThread(err) || e.closed.Load() || tries == threadExitRetries {
+		fd, err := sh.run(ctx, o)
+		if !killedWithThread(err) || (ctx != nil && ctx.Err() != nil) || sh.e.closed.Load() || tries == threadExitRetries {
 			return fd, err
 		}
+		o = nil // run released it
 	}
 }
 
@@ -264,16 +268,7 @@ func (sh *shard) awaitFIFOWriterAt(fd int, name string) error {
 		}
 		cancel() // a writer has come and gone (or the poll failed): end the open
 	}()
-	var fd2 int
-	for tries := 0; ; tries++ {
-		o.sqe.PrepOpenat(unix.AT_FDCWD, o.holdPath(path), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		o.sqe.Flags |= uring.SQEAsync
-		fd2, err = sh.run(ctx, o)
-		if !killedWithThread(err) || ctx.Err() != nil || sh.e.closed.Load() || tries == threadExitRetries {
-			break
-		}
-		o = sh.acquire() // the open died with the thread that submitted it (ringOpen)
-	}
+	fd2, err := sh.openat(ctx, o, path, unix.O_RDONLY|unix.O_CLOEXEC, 0, uring.SQEAsync)
 	cancel() // a writer is there: end the poll
 	<-polled
 	if err == nil {

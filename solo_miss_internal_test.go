@@ -17,14 +17,7 @@ import (
 // overlap it beyond soloCallers take the ring. Either way the bytes are
 // the file's.
 func TestLoneCacheMissSkipsTheRing(t *testing.T) {
-	e, err := NewEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if e.Backend() == BackendSyscall {
-		t.Skip("io_uring unavailable:", e.BackendReason())
-	}
+	e := ringTestEngine(t)
 	dir := testutil.DiskDir(t)
 	var st unix.Stat_t
 	if err := unix.Stat(dir, &st); err != nil {
@@ -110,11 +103,7 @@ func TestLoneCacheMissSkipsTheRing(t *testing.T) {
 // Files on anonymous devices (tmpfs, FUSE, NFS, overlayfs) keep their
 // misses on the ring, where Close can end a read that waits for ever.
 func TestCacheMissOnAnonymousDeviceKeepsTheRing(t *testing.T) {
-	e, err := NewEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	e := hotTestEngine(t)
 	f, err := e.Open("/proc/self/stat")
 	if err != nil {
 		t.Skip(err)

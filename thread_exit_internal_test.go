@@ -85,15 +85,59 @@ func flushOnThisThread(t *testing.T, sh *shard, n int) {
 	}
 }
 
-func TestReadOutlivesTheThreadThatSubmittedIt(t *testing.T) {
-	e, err := NewEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+// ringTestEngine is a new engine on io_uring, closed when the test ends.
+func ringTestEngine(t *testing.T) *Engine {
+	t.Helper()
+	e := hotTestEngine(t)
 	if e.Backend() == BackendSyscall {
 		t.Skip("io_uring unavailable:", e.BackendReason())
 	}
+	return e
+}
+
+// holdFlusher takes the flusher role of sh, so that requests queued
+// meanwhile wait in the SQ until flushOnThisThread submits them.
+func holdFlusher(sh *shard) {
+	for !sh.flushing.CompareAndSwap(false, true) {
+		runtime.Gosched()
+	}
+}
+
+// fifoOpen is the outcome of an OpenFile.
+type fifoOpen struct {
+	f   *File
+	err error
+}
+
+// openFIFOOnDyingThread makes a FIFO and opens it with flag (O_RDONLY or
+// O_WRONLY) through a new engine, on a goroutine whose first sqes
+// requests a thread that then exits submits (onDyingThread); the
+// outcome arrives on the returned channel.
+func openFIFOOnDyingThread(t *testing.T, flag, sqes int) (string, <-chan fifoOpen) {
+	t.Helper()
+	e := ringTestEngine(t)
+	fifo := t.TempDir() + "/fifo"
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sh := e.pick()
+	holdFlusher(sh)
+	opened := make(chan fifoOpen, 1)
+	onDyingThread(t, func() {
+		go func() {
+			f, err := e.OpenFile(fifo, flag, 0)
+			opened <- fifoOpen{f, err}
+		}()
+		flushOnThisThread(t, sh, sqes)
+		sh.flushing.Store(false)
+		// Let the io-wq worker start waiting before the thread exits.
+		time.Sleep(50 * time.Millisecond)
+	})
+	return fifo, opened
+}
+
+func TestReadOutlivesTheThreadThatSubmittedIt(t *testing.T) {
+	e := ringTestEngine(t)
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
 		t.Fatal(err)
@@ -102,9 +146,7 @@ func TestReadOutlivesTheThreadThatSubmittedIt(t *testing.T) {
 	f := e.NewFile(uintptr(p[0]), "pipe")
 	defer f.Close()
 	sh := f.sh
-	for !sh.flushing.CompareAndSwap(false, true) {
-		runtime.Gosched()
-	}
+	holdFlusher(sh)
 	type result struct {
 		n   int
 		err error
@@ -139,39 +181,10 @@ func TestReadOutlivesTheThreadThatSubmittedIt(t *testing.T) {
 // end, waiting for a reader, when the thread that submitted it exits
 // (-ERESTARTSYS).
 func TestFIFOOpenOutlivesTheThreadThatSubmittedIt(t *testing.T) {
-	e, err := NewEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if e.Backend() == BackendSyscall {
-		t.Skip("io_uring unavailable:", e.BackendReason())
-	}
-	fifo := t.TempDir() + "/fifo"
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sh := e.pick()
-	for !sh.flushing.CompareAndSwap(false, true) {
-		runtime.Gosched()
-	}
-	type result struct {
-		f   *File
-		err error
-	}
-	opened := make(chan result, 1)
-	onDyingThread(t, func() {
-		go func() {
-			f, err := e.OpenFile(fifo, os.O_WRONLY, 0)
-			opened <- result{f, err}
-		}()
-		// The writer's two OPENATs: the non-blocking try (ENXIO: no
-		// reader) and the blocking one, which an io-wq worker of this
-		// thread runs, waiting for a reader, when the thread exits.
-		flushOnThisThread(t, sh, 2)
-		sh.flushing.Store(false)
-		time.Sleep(50 * time.Millisecond)
-	})
+	// The writer's two OPENATs: the non-blocking try (ENXIO: no reader)
+	// and the blocking one, which an io-wq worker of the dying thread
+	// runs, waiting for a reader, when the thread exits.
+	fifo, opened := openFIFOOnDyingThread(t, os.O_WRONLY, 2)
 	time.Sleep(50 * time.Millisecond)
 	r, err := os.OpenFile(fifo, os.O_RDONLY|unix.O_NONBLOCK, 0)
 	if err != nil {
@@ -192,39 +205,10 @@ func TestFIFOOpenOutlivesTheThreadThatSubmittedIt(t *testing.T) {
 // And for the read end, which OpenFile holds open while a second,
 // blocking open waits for a writer (awaitFIFOWriter).
 func TestFIFOReaderWaitOutlivesTheThreadThatSubmittedIt(t *testing.T) {
-	e, err := NewEngine()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if e.Backend() == BackendSyscall {
-		t.Skip("io_uring unavailable:", e.BackendReason())
-	}
-	fifo := t.TempDir() + "/fifo"
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	sh := e.pick()
-	for !sh.flushing.CompareAndSwap(false, true) {
-		runtime.Gosched()
-	}
-	type result struct {
-		f   *File
-		err error
-	}
-	opened := make(chan result, 1)
-	onDyingThread(t, func() {
-		go func() {
-			f, err := e.OpenFile(fifo, os.O_RDONLY, 0)
-			opened <- result{f, err}
-		}()
-		// The reader's OPENAT (it opens at once), then the POLL_ADD and
-		// the blocking open of its wait for a writer, which an io-wq
-		// worker of this thread runs when the thread exits.
-		flushOnThisThread(t, sh, 3)
-		sh.flushing.Store(false)
-		time.Sleep(50 * time.Millisecond)
-	})
+	// The reader's OPENAT (it opens at once), then the POLL_ADD and the
+	// blocking open of its wait for a writer, which an io-wq worker of
+	// the dying thread runs when the thread exits.
+	fifo, opened := openFIFOOnDyingThread(t, os.O_RDONLY, 3)
 	select {
 	case res := <-opened:
 		if res.err == nil {
